@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xdpguard's datapath: parse the frame, let allowlisted sources pass, drop
+ * sources with a live ban, count everything else per source and pass it.
+ * All judgement (windows, thresholds, bans) lives in user space.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xdpguard.h"
+#include "parsing.h"
+
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
+#define ICMP_ECHO 8
+#define ICMPV6_ECHO_REQUEST 128
+
+/* Set by the loader before load (rodata): constant-folded by the verifier. */
+const volatile __u32 port_win_shift = 33; /* 2^33 ns = 8.6 s port windows */
+const volatile __u8 track_dst = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct xg_lpm_key);
+	__type(value, struct xg_allow);
+	__uint(max_entries, XG_ALLOW_MAX_DEFAULT);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} allow SEC(".maps");
+
+/* A plain hash, never LRU: a flood of new sources must not evict a ban. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct xg_addr);
+	__type(value, struct xg_ban);
+	__uint(max_entries, XG_BANS_MAX_DEFAULT);
+} bans SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__type(key, struct xg_addr);
+	__type(value, struct xg_src_stats);
+	__uint(max_entries, XG_SRC_MAX_DEFAULT);
+} src_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__type(key, struct xg_addr);
+	__type(value, struct xg_dst_stats);
+	__uint(max_entries, XG_DST_MAX_DEFAULT);
+} dst_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xg_counter);
+	__uint(max_entries, XG_CNT__MAX);
+} global_stats SEC(".maps");
+
+/* What the transport header told us; all zero when there was none. */
+struct l4_info {
+	__u8 syn;
+	__u8 echo;
+	__u8 udp;
+	__u8 malformed;
+	__u16 dport; /* host order; 0 = none */
+	__u16 sport;
+};
+
+/* Every verdict goes through here, so every packet is counted once. */
+static __always_inline int verdict(__u32 idx, __u64 len, int action)
+{
+	struct xg_counter *c = bpf_map_lookup_elem(&global_stats, &idx);
+
+	if (c) {
+		c->pkts++;
+		c->bytes += len;
+	}
+	return action;
+}
+
+static __always_inline void addr_from_v4(struct xg_addr *a, __be32 v4)
+{
+	__builtin_memset(a, 0, sizeof(*a));
+	a->a[10] = 0xff;
+	a->a[11] = 0xff;
+	__builtin_memcpy(&a->a[12], &v4, 4);
+}
+
+static __always_inline void parse_l4(struct cursor *c, int proto, int v6,
+				     struct l4_info *l4)
+{
+	struct tcphdr *tcp;
+	struct udphdr *udp;
+	__u8 *icmp;
+	__u8 flags;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		tcp = c->pos;
+		if ((void *)(tcp + 1) > c->end) {
+			l4->malformed = 1;
+			return;
+		}
+		flags = ((__u8 *)tcp)[13];
+		l4->syn =
+			(flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+		l4->dport = bpf_ntohs(tcp->dest);
+		l4->sport = bpf_ntohs(tcp->source);
+		break;
+	case IPPROTO_UDP:
+		udp = c->pos;
+		if ((void *)(udp + 1) > c->end) {
+			l4->malformed = 1;
+			return;
+		}
+		l4->udp = 1;
+		l4->dport = bpf_ntohs(udp->dest);
+		l4->sport = bpf_ntohs(udp->source);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* Type and code: the four bytes every ICMP header has. */
+		icmp = c->pos;
+		if ((void *)(icmp + 4) > c->end) {
+			l4->malformed = 1;
+			return;
+		}
+		if (proto == IPPROTO_ICMP && !v6)
+			l4->echo = icmp[0] == ICMP_ECHO;
+		else if (proto == IPPROTO_ICMPV6 && v6)
+			l4->echo = icmp[0] == ICMPV6_ECHO_REQUEST;
+		break;
+	}
+}
+
+static __always_inline void set_bit(__u64 *words, __u16 port)
+{
+	__u32 bit = xg_port_bit(port);
+
+	words[bit / 64 & (XG_PORT_WORDS - 1)] |= 1ULL << (bit % 64);
+}
+
+/*
+ * A UDP datagram from a low (service) port to a high one looks like a reply
+ * (DNS, NTP, QUIC): its destination port is the client's ephemeral port and
+ * says nothing about probing, so it stays out of the port sketch.
+ */
+static __always_inline int udp_probe(const struct l4_info *l4)
+{
+	return !(l4->sport < 1024 && l4->dport >= 1024);
+}
+
+static __always_inline void count_src(const struct xg_addr *src, __u64 len,
+				      __u64 now, const struct l4_info *l4)
+{
+	__u32 epoch = now >> port_win_shift;
+	struct xg_src_stats *s, init = {};
+
+	s = bpf_map_lookup_elem(&src_stats, src);
+	if (!s) {
+		init.first_ns = now;
+		init.port_epoch = epoch;
+		if (bpf_map_update_elem(&src_stats, src, &init, BPF_NOEXIST) &&
+		    bpf_map_update_elem(&src_stats, src, &init, BPF_ANY))
+			return;
+		s = bpf_map_lookup_elem(&src_stats, src);
+		if (!s)
+			return;
+	}
+	s->pkts++;
+	s->bytes += len;
+	s->last_ns = now;
+	if (s->port_epoch != epoch) {
+		s->port_epoch = epoch;
+		__builtin_memset(s->tcp_ports, 0, sizeof(s->tcp_ports));
+		__builtin_memset(s->udp_ports, 0, sizeof(s->udp_ports));
+	}
+	if (l4->syn) {
+		s->syns++;
+		set_bit(s->tcp_ports, l4->dport);
+	} else if (l4->udp) {
+		s->udp++;
+		if (udp_probe(l4))
+			set_bit(s->udp_ports, l4->dport);
+	} else if (l4->echo) {
+		s->icmp_echo++;
+	}
+}
+
+static __always_inline void count_dst(const struct xg_addr *dst,
+				      const struct l4_info *l4)
+{
+	struct xg_dst_stats *d, init = {};
+
+	d = bpf_map_lookup_elem(&dst_stats, dst);
+	if (!d) {
+		bpf_map_update_elem(&dst_stats, dst, &init, BPF_NOEXIST);
+		d = bpf_map_lookup_elem(&dst_stats, dst);
+		if (!d)
+			return;
+	}
+	d->syns += l4->syn;
+	d->icmp_echo += l4->echo;
+}
+
+SEC("xdp")
+int xdpguard_prog(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct cursor c = { .pos = data, .end = data_end };
+	__u64 len = data_end - data;
+	struct l4_info l4 = {};
+	struct xg_lpm_key lk;
+	struct xg_addr dst;
+	struct xg_ban *ban;
+	struct ipv6hdr *ip6;
+	struct iphdr *iph;
+	int proto, has_l4, v6;
+	__u64 now;
+
+	proto = parse_eth(&c);
+	if (proto < 0)
+		return verdict(XG_CNT_MALFORMED, len, XDP_PASS);
+
+	if (proto == ETH_P_IP) {
+		proto = parse_ipv4(&c, &iph, &has_l4);
+		if (proto < 0)
+			return verdict(XG_CNT_MALFORMED, len, XDP_PASS);
+		addr_from_v4((struct xg_addr *)lk.a, iph->saddr);
+		addr_from_v4(&dst, iph->daddr);
+		v6 = 0;
+	} else if (proto == ETH_P_IPV6) {
+		proto = parse_ipv6(&c, &ip6, &has_l4);
+		if (proto < 0)
+			return verdict(XG_CNT_MALFORMED, len, XDP_PASS);
+		__builtin_memcpy(lk.a, &ip6->saddr, 16);
+		__builtin_memcpy(dst.a, &ip6->daddr, 16);
+		v6 = 1;
+	} else {
+		return verdict(XG_CNT_NON_IP, len, XDP_PASS);
+	}
+
+	/* Allow always wins, and allowed traffic never counts toward bans. */
+	lk.prefixlen = 128;
+	if (bpf_map_lookup_elem(&allow, &lk))
+		return verdict(XG_CNT_ALLOWED, len, XDP_PASS);
+
+	/*
+	 * The ban applies once the source is known, even if the transport
+	 * header turns out truncated: a banned host must not slip through by
+	 * sending short segments.
+	 */
+	now = bpf_ktime_get_ns();
+	ban = bpf_map_lookup_elem(&bans, lk.a);
+	if (ban && (ban->expires_ns == 0 || now < ban->expires_ns)) {
+		__u32 reason = ban->reason;
+
+		if (reason >= XG_REASON__MAX)
+			reason = XG_REASON_NONE;
+		return verdict(XG_CNT_DROP_BASE + reason, len, XDP_DROP);
+	}
+
+	if (has_l4)
+		parse_l4(&c, proto, v6, &l4);
+	count_src((struct xg_addr *)lk.a, len, now, &l4);
+	if (track_dst && (l4.syn || l4.echo))
+		count_dst(&dst, &l4);
+
+	return verdict(l4.malformed ? XG_CNT_MALFORMED : XG_CNT_PASS, len,
+		       XDP_PASS);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -101,8 +101,11 @@ static __always_inline int parse_ipv4(struct cursor *c, struct iphdr **iphp,
 
 /*
  * IPv6 and its extension headers (hop-by-hop, routing, destination options,
- * fragment), at most XG_IPV6_EXT_MAX of them. A chain that does not end in
- * that many is reported malformed rather than followed further.
+ * fragment), at most XG_IPV6_EXT_MAX of them. Returns -1 only when the fixed
+ * header is bad: once it is in bounds the source is known, so a chain that
+ * is cut short or too long sets *l4 = -1 (malformed) and still returns 0,
+ * leaving the ban decision possible. *l4 = 0 for a fragment after the first,
+ * whose payload is not a header at all.
  */
 static __always_inline int parse_ipv6(struct cursor *c, struct ipv6hdr **ip6p,
 				      int *l4)
@@ -130,27 +133,39 @@ static __always_inline int parse_ipv6(struct cursor *c, struct ipv6hdr **ip6p,
 		case IPPROTO_DSTOPTS:
 			opt = c->pos;
 			if ((void *)(opt + 1) > c->end)
-				return -1;
+				goto bad_chain;
 			nexthdr = opt->nexthdr;
 			/* hdrlen counts 8-octet units after the first 8. */
 			if (c->pos + (opt->hdrlen + 1) * 8 > c->end)
-				return -1;
+				goto bad_chain;
 			c->pos += (opt->hdrlen + 1) * 8;
 			break;
 		case IPPROTO_FRAGMENT:
 			fh = c->pos;
 			if ((void *)(fh + 1) > c->end)
-				return -1;
+				goto bad_chain;
 			nexthdr = fh->nexthdr;
 			c->pos = fh + 1;
-			if (fh->frag_off & bpf_htons(0xFFF8))
+			if (fh->frag_off & bpf_htons(0xFFF8)) {
 				*l4 = 0;
+				return nexthdr;
+			}
 			break;
 		default:
 			return nexthdr;
 		}
 	}
-	return -1;
+	switch (nexthdr) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_FRAGMENT:
+		goto bad_chain;
+	}
+	return nexthdr;
+bad_chain:
+	*l4 = -1;
+	return 0;
 }
 
 #endif /* XDPGUARD_PARSING_H */

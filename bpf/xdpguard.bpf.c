@@ -262,8 +262,10 @@ int xdpguard_prog(struct xdp_md *ctx)
 		return verdict(XG_CNT_DROP_BASE + reason, len, XDP_DROP);
 	}
 
-	if (has_l4)
+	if (has_l4 > 0)
 		parse_l4(&c, proto, v6, &l4);
+	else if (has_l4 < 0)
+		l4.malformed = 1;
 	count_src((struct xg_addr *)lk.a, len, now, &l4);
 	if (track_dst && (l4.syn || l4.echo))
 		count_dst(&dst, &l4);

@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# xdpguard: `make` builds, `make test` runs every suite, `make demo` shows it
+# working on a veth pair of its own, `make bench` measures it.
+# Everything is built into .output/; `V=1` shows the commands.
+
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS ?= -g -O2
+XG_CFLAGS := $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I. -Iinclude -Ibpf
+LIBS := -lbpf -lelf -lz -linih -ljson-c -lmnl -lm
+TEST_LIBS := -lcmocka
+
+BPF_OBJ := $(OUTPUT)/xdpguard.bpf.o
+SKEL := $(OUTPUT)/xdpguard.skel.h
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB := $(OUTPUT)/libxdpguard.a
+BIN := $(OUTPUT)/xdpguard
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+PROG_SRCS := $(wildcard tests/prog/*.c)
+PROG_BIN := $(OUTPUT)/tests/prog_test
+EXTRA_BPF := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
+
+.PHONY: all deps test build-tests test-unit test-prog test-live demo bench fuzz clean \
+	format vmlinux
+.DELETE_ON_ERROR:
+
+all: $(BIN)
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(BPF_OBJ): bpf/xdpguard.bpf.c $(wildcard bpf/*.h) include/xdpguard.h \
+		vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.bpf.o: tests/bpf/%.bpf.c vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xdpguard_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) include/xdpguard.h \
+		$(SKEL) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(XG_CFLAGS) -c $< -o $@
+
+$(LIB): $(USER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(OUTPUT)/user/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(XG_CFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(XG_CFLAGS) $< $(LIB) $(TEST_LIBS) $(LIBS) -o $@
+
+$(PROG_BIN): $(PROG_SRCS) $(wildcard tests/prog/*.h) $(SKEL) \
+		| $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(XG_CFLAGS) $(PROG_SRCS) -lbpf -lelf -lz -o $@
+
+# Installs only what is missing (scripts/install-deps.sh is idempotent).
+deps:
+	$(Q)scripts/install-deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)scripts/run-tests.sh
+
+build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF)
+
+test-unit test-prog test-live: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)scripts/run-tests.sh $(patsubst test-%,%,$@)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)scripts/bench.sh
+
+vmlinux:
+	$(Q)scripts/gen-vmlinux.sh
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h \
+		$(wildcard tests/unit/*.c tests/prog/*.c tests/prog/*.h)
+
+clean:
+	$(Q)rm -rf $(OUTPUT)

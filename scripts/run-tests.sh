@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Runs the test suites (all, or those named: unit prog live replay) and
+# totals their TAP output into one closing line "N passed, N failed". Every
+# suite speaks TAP: cmocka through CMOCKA_MESSAGE_OUTPUT=TAP, the BPF verdict
+# table and the shell suites by hand. A suite that dies without reporting a
+# failure still counts as one.
+set -u
+cd "$(dirname "$0")/.."
+OUT=.output
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export XDPGUARD="$PWD/$OUT/xdpguard"
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit prog live replay)
+
+pass=0 fail=0 skip=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run() { # name, command...
+	local name=$1 rc p f s
+	shift
+	printf '# --- %s\n' "$name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	s=$(grep -cE '^ok .*# *(SKIP|skip)' "$log")
+	p=$(($(grep -cE '^ok ' "$log") - s))
+	f=$(grep -E '^not ok ' "$log" | grep -cvE '# *TODO')
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+for suite in "${suites[@]}"; do
+	case $suite in
+	unit)
+		for t in $OUT/tests/test_*; do
+			[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+		done ;;
+	prog)
+		run prog "$OUT/tests/prog_test" ;;
+	live|replay)
+		for t in tests/$suite/*.sh; do
+			[ -f "$t" ] && [ "$(basename "$t")" != lib.sh ] &&
+				run "$suite/$(basename "$t" .sh)" timeout 600 bash "$t"
+		done ;;
+	*)
+		echo "run-tests: unknown suite '$suite' (unit prog live replay)" >&2
+		exit 2 ;;
+	esac
+done
+
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

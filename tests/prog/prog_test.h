@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The verdict table's row types, shared by the tables and the runner. */
+#ifndef XG_PROG_TEST_H
+#define XG_PROG_TEST_H
+
+#include <linux/bpf.h>
+#include <linux/types.h>
+
+#include "xdpguard.h"
+#include "frames.h"
+
+enum ban_kind {
+	NO_BAN = 0,
+	BAN_LIVE, /* expires 60 s from now */
+	BAN_EXPIRED, /* expired 60 s ago */
+	BAN_FOREVER, /* expires_ns 0 */
+};
+
+/* Map state written before the frame runs; every map starts empty. */
+struct pre {
+	int ban; /* enum ban_kind */
+	__u32 reason; /* enum xg_reason of that ban */
+	const char *ban_addr; /* banned address; NULL = the frame's source */
+	const char *
+		allow; /* allowlisted prefix, "10.0.0.0/8" or "2001:db8::/64" */
+};
+
+/*
+ * What the program must do with the frame. Exactly one global_stats slot
+ * moves, by one packet and the frame's length. A counted source has one
+ * src_stats entry of one packet and the frame's length; an uncounted one
+ * leaves src_stats empty. dst_stats stays empty unless a SYN or echo count
+ * is expected for the destination.
+ */
+struct expect {
+	int verdict; /* XDP_PASS or XDP_DROP */
+	__u32 slot; /* enum xg_counter_idx */
+	int counted;
+	__u32 syns, icmp_echo, udp;
+	__u16 tcp_port, udp_port; /* the one sketch bit set; 0 = none */
+	__u64 dst_syns, dst_echo;
+};
+
+struct row {
+	const char *name;
+	struct pkt pkt;
+	struct pre pre;
+	struct expect exp;
+	/*
+	 * A known bug in the program: the row states the right behaviour and
+	 * reports a failure as TAP TODO, which does not fail the run.
+	 */
+	const char *todo;
+};
+
+/* A full frame whose every shorter prefix is run too. */
+struct sweep {
+	const char *name;
+	struct pkt pkt;
+	struct expect full; /* for prefixes that cut only the payload */
+};
+
+extern const struct row rows[];
+extern const int n_rows;
+extern const struct sweep sweeps[];
+extern const int n_sweeps;
+
+#endif /* XG_PROG_TEST_H */

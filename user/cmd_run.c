@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* run, status, detach: the life cycle of the attached program. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "cli.h"
+#include "common.h"
+#include "config.h"
+#include "daemon.h"
+#include "loader.h"
+#include "maps.h"
+#include "output.h"
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xdpguard run -i IFACE [-i IFACE ...] [--mode native|generic|auto]\n"
+		"                    [--config FILE] [--json] [--dry-run] [--SETTING VALUE ...]\n"
+		"settings (also [section] name = value in the config file):\n");
+	xg_cfg_usage(f);
+}
+
+int do_run(int argc, char **argv)
+{
+	struct xg_run_cfg cfg;
+	const char *config = NULL;
+	int i, err;
+
+	xg_cfg_defaults(&cfg);
+	/* The config file first, so that flags override it. */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= argc)
+				return xg_usage_error(
+					"run", "option --config needs a file");
+			config = argv[++i];
+		}
+	}
+	if (config && xg_cfg_load(&cfg, config))
+		return 2;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "-i") || !strcmp(a, "--interface")) {
+			if (!v)
+				return xg_usage_error(
+					"run", "option %s needs an interface",
+					a);
+			if (cfg.nifs >= XG_MAX_IFACES) {
+				xg_err("too many interfaces (at most %d)",
+				       XG_MAX_IFACES);
+				return 2;
+			}
+			if (strlen(v) >= IF_NAMESIZE || !if_nametoindex(v)) {
+				xg_err("no such interface: '%s'", v);
+				return 2;
+			}
+			snprintf(cfg.ifaces[cfg.nifs++], IF_NAMESIZE, "%s", v);
+			i++;
+		} else if (!strcmp(a, "--config")) {
+			i++;
+		} else if (!strcmp(a, "--json")) {
+			cfg.json = true;
+		} else if (!strcmp(a, "--dry-run")) {
+			cfg.det.dry_run = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			run_usage(stdout);
+			return 0;
+		} else {
+			err = xg_cfg_flag(&cfg, a, v);
+			if (err < 0)
+				return 2;
+			if (!err)
+				return xg_usage_error("run",
+						      "unknown option '%s'", a);
+			i++;
+		}
+	}
+	if (!cfg.nifs)
+		return xg_usage_error("run", "missing -i IFACE");
+	if (xg_cfg_check(&cfg))
+		return 2;
+	if (xg_need_root("run"))
+		return 1;
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	err = xg_daemon_run(&cfg);
+	return err ? 1 : 0;
+}
+
+int do_detach(int argc, char **argv)
+{
+	const char *ifname = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "-i") ||
+		     !strcmp(argv[i], "--interface")) &&
+		    i + 1 < argc && !ifname)
+			ifname = argv[++i];
+		else
+			return xg_usage_error(
+				"detach", "unexpected argument '%s'", argv[i]);
+	}
+	if (!ifname)
+		return xg_usage_error("detach", "missing -i IFACE");
+	if (xg_need_root("detach"))
+		return 1;
+	if (xg_detach_pinned(ifname))
+		return 1;
+	printf("detached xdpguard from %s\n", ifname);
+	return 0;
+}
+
+/* The daemon's pid if one holds the lock for this pin dir, else 0. */
+static int daemon_pid(void)
+{
+	char path[300], pid[32] = "";
+	const char *dir = xg_pin_dir(), *base = strrchr(dir, '/');
+	bool def = !strcmp(dir, XG_PIN_DIR_DEFAULT);
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/run/xdpguard%s%s.pid", def ? "" : "-",
+		 def ? "" : (base ? base + 1 : dir));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK &&
+	    read(fd, pid, sizeof(pid) - 1) > 0)
+		ret = atoi(pid);
+	close(fd);
+	return ret;
+}
+
+static json_object *iface_status(const char *pin, const char *ifname)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	json_object *o;
+	int fd = bpf_obj_get(pin);
+	const char *mode = "detached";
+
+	if (fd < 0)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(ifname));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+		if (!bpf_xdp_query(info.xdp.ifindex, 0, &q))
+			mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic" :
+			       q.attach_mode == XDP_ATTACHED_HW	 ? "offload" :
+								   "native";
+		json_object_object_add(o, "ifindex",
+				       json_object_new_int(info.xdp.ifindex));
+	}
+	json_object_object_add(o, "mode", json_object_new_string(mode));
+	json_object_object_add(o, "prog_id", json_object_new_int(info.prog_id));
+	json_object_object_add(o, "link_id", json_object_new_int(info.id));
+	close(fd);
+	return o;
+}
+
+int do_status(int argc, char **argv)
+{
+	static const char *const names[] = { "bans", "allow", "src_stats",
+					     "dst_stats" };
+	json_object *o, *ifs, *maps;
+	bool json = argc == 2 && !strcmp(argv[1], "--json");
+	struct xg_maps m;
+	struct dirent *de;
+	int fds[4], i, pid;
+	DIR *d;
+
+	if (argc > 1 && !json)
+		return xg_usage_error("status", "unexpected argument '%s'",
+				      argv[1]);
+	if (xg_need_root("status") || xg_maps_open(&m))
+		return 1;
+	o = json_object_new_object();
+	pid = daemon_pid();
+	json_object_object_add(o, "pin_dir",
+			       json_object_new_string(xg_pin_dir()));
+	json_object_object_add(o, "daemon_pid",
+			       pid ? json_object_new_int(pid) : NULL);
+	ifs = json_object_new_array();
+	d = opendir(xg_pin_dir());
+	while (d && (de = readdir(d))) {
+		char pin[512];
+		json_object *x;
+
+		if (strncmp(de->d_name, XG_LINK_PREFIX, strlen(XG_LINK_PREFIX)))
+			continue;
+		snprintf(pin, sizeof(pin), "%s/%s", xg_pin_dir(), de->d_name);
+		x = iface_status(pin, de->d_name + strlen(XG_LINK_PREFIX));
+		if (x)
+			json_object_array_add(ifs, x);
+	}
+	if (d)
+		closedir(d);
+	json_object_object_add(o, "interfaces", ifs);
+	maps = json_object_new_object();
+	fds[0] = m.bans, fds[1] = m.allow, fds[2] = m.src, fds[3] = m.dst;
+	for (i = 0; i < 4; i++) {
+		__u32 n = 0, max = 0;
+		json_object *x = json_object_new_object();
+
+		xg_map_fill(fds[i], &n, &max);
+		json_object_object_add(x, "entries", json_object_new_int64(n));
+		json_object_object_add(x, "max_entries",
+				       json_object_new_int64(max));
+		json_object_object_add(maps, names[i], x);
+	}
+	json_object_object_add(o, "maps", maps);
+	xg_maps_close(&m);
+	if (json) {
+		xg_print_json(o);
+		return 0;
+	}
+	printf("pin dir:   %s\n", xg_pin_dir());
+	if (pid)
+		printf("daemon:    running (pid %d)\n", pid);
+	else
+		printf("daemon:    not running (attached programs and bans stay enforced)\n");
+	for (i = 0; i < (int)json_object_array_length(ifs); i++) {
+		json_object *x = json_object_array_get_idx(ifs, i), *v;
+
+		printf("interface: %-16s mode %-8s prog id %d",
+		       json_object_get_string(
+			       json_object_object_get(x, "name")),
+		       json_object_get_string(
+			       json_object_object_get(x, "mode")),
+		       json_object_get_int(
+			       json_object_object_get(x, "prog_id")));
+		if (json_object_object_get_ex(x, "ifindex", &v))
+			printf(" ifindex %d", json_object_get_int(v));
+		printf("\n");
+	}
+	if (!json_object_array_length(ifs))
+		printf("interface: none attached\n");
+	for (i = 0; i < 4; i++) {
+		json_object *x = json_object_object_get(maps, names[i]);
+		__u64 n = json_object_get_int64(
+			json_object_object_get(x, "entries"));
+		__u64 max = json_object_get_int64(
+			json_object_object_get(x, "max_entries"));
+
+		printf("map:       %-10s %8llu / %-8llu (%.1f%%)\n", names[i],
+		       (unsigned long long)n, (unsigned long long)max,
+		       max ? 100.0 * n / max : 0);
+	}
+	json_object_put(o);
+	return 0;
+}

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The settings table, the INI reader (inih) and the flag reader over it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <string.h>
+#include <ini.h>
+
+#include "common.h"
+#include "config.h"
+#include "parse.h"
+
+enum type { T_U32, T_DUR, T_DOUBLE, T_BOOL, T_MODE };
+
+struct setting {
+	const char *section;
+	const char *name;
+	enum type type;
+	size_t off;
+	double min, max; /* for numbers; durations in seconds */
+	const char *help;
+};
+
+#define DET(f) offsetof(struct xg_run_cfg, det.f)
+#define LOAD(f) offsetof(struct xg_run_cfg, load.f)
+#define RUN(f) offsetof(struct xg_run_cfg, f)
+#define DAY 86400.0
+
+static const struct setting settings[] = {
+	{ "run", "mode", T_MODE, RUN(mode), 0, 0,
+	  "attach mode: native, generic or auto" },
+	{ "run", "poll_ms", T_U32, RUN(poll_ms), 10, 10000,
+	  "how often counters are read, ms" },
+	{ "run", "conn_poll_ms", T_U32, RUN(conn_poll_ms), 0, 60000,
+	  "how often sockets are counted (sock_diag), ms; 0 = off" },
+	{ "run", "dry_run", T_BOOL, DET(dry_run), 0, 0,
+	  "detect and report, never ban" },
+	{ "detect", "scan_ports", T_U32, DET(scan_ports), 2, 65536,
+	  "distinct destination ports in a port window = port scan" },
+	{ "detect", "syn_rate", T_U32, DET(syn_rate), 1, 1e9,
+	  "SYNs from one source within syn_window = SYN flood" },
+	{ "detect", "syn_window", T_DUR, DET(syn_window_ns), 0.05, 3600,
+	  "window of syn_rate and spoof_syn_rate" },
+	{ "detect", "syn_ratio", T_DOUBLE, DET(syn_ratio), 0, 1,
+	  "below this share of SYNs among its packets, a source opens real connections (conn_flood)" },
+	{ "detect", "icmp_rate", T_U32, DET(icmp_rate), 1, 1e9,
+	  "echo requests from one source within icmp_window = ICMP flood" },
+	{ "detect", "icmp_window", T_DUR, DET(icmp_window_ns), 0.05, 3600,
+	  "window of icmp_rate" },
+	{ "detect", "conn_rate", T_U32, DET(conn_rate), 1, 1e9,
+	  "new connections from one source within conn_window = connection flood" },
+	{ "detect", "conn_window", T_DUR, DET(conn_window_ns), 0.05, 3600,
+	  "window of conn_rate" },
+	{ "detect", "conn_max", T_U32, DET(conn_max), 0, 1e9,
+	  "established sockets from one address = connection flood; 0 = off" },
+	{ "detect", "spoof_syn_rate", T_U32, DET(spoof_syn_rate), 1, 1e9,
+	  "SYNs to one destination within syn_window, no source over syn_rate = spoofed SYN flood alarm" },
+	{ "detect", "realert", T_DUR, DET(realert_ns), 0.05, DAY,
+	  "quiet time before the same alert is repeated" },
+	{ "ban", "ban_ttl", T_DUR, DET(ban_ttl_ns), 1, 365 * DAY,
+	  "first ban's duration" },
+	{ "ban", "ban_ttl_max", T_DUR, DET(ban_ttl_max_ns), 1, 365 * DAY,
+	  "cap of the doubling ban duration" },
+	{ "ban", "repeat_window", T_DUR, DET(repeat_window_ns), 1, 365 * DAY,
+	  "a new offense within this doubles the ban" },
+	{ "maps", "bans_max", T_U32, LOAD(bans_max), 16, 1 << 24,
+	  "capacity of the ban table" },
+	{ "maps", "allow_max", T_U32, LOAD(allow_max), 16, 1 << 20,
+	  "capacity of the allowlist" },
+	{ "maps", "src_max", T_U32, LOAD(src_max), 1024, 1 << 24,
+	  "tracked sources (LRU)" },
+	{ "maps", "dst_max", T_U32, LOAD(dst_max), 16, 1 << 20,
+	  "tracked destinations (LRU)" },
+	{ "maps", "port_win_shift", T_U32, LOAD(port_win_shift), 26, 40,
+	  "port window = 2^N ns (33 = 8.6 s)" },
+};
+
+void xg_cfg_defaults(struct xg_run_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	xg_detect_defaults(&c->det);
+	c->load.bans_max = XG_BANS_MAX_DEFAULT;
+	c->load.allow_max = XG_ALLOW_MAX_DEFAULT;
+	c->load.src_max = XG_SRC_MAX_DEFAULT;
+	c->load.dst_max = XG_DST_MAX_DEFAULT;
+	c->load.port_win_shift = 33;
+	c->poll_ms = 200;
+	c->conn_poll_ms = 1000;
+	c->mode = XG_MODE_AUTO;
+}
+
+static const struct setting *find(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(settings); i++)
+		if ((!section || !strcmp(section, settings[i].section)) &&
+		    !strcmp(name, settings[i].name))
+			return &settings[i];
+	return NULL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcmp(v, yes[i]) || !strcmp(v, no[i])) {
+			*out = !strcmp(v, yes[i]);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Sets one value; on error *why says what is wrong with it. */
+static int apply(struct xg_run_cfg *c, const struct setting *s, const char *v,
+		 const char **why)
+{
+	void *p = (char *)c + s->off;
+	__u64 u, ns;
+	double d;
+	int err;
+
+	switch (s->type) {
+	case T_U32:
+		err = xg_parse_u64(v, s->min, s->max, &u);
+		if (!err)
+			*(__u32 *)p = u;
+		break;
+	case T_DUR:
+		err = xg_parse_duration(v, &ns);
+		if (!err && (ns == 0 || ns < s->min * NSEC_PER_SEC ||
+			     ns > s->max * NSEC_PER_SEC)) {
+			*why = "duration out of range";
+			return -ERANGE;
+		}
+		if (!err)
+			*(__u64 *)p = ns;
+		break;
+	case T_DOUBLE:
+		err = xg_parse_double(v, s->min, s->max, &d);
+		if (!err)
+			*(double *)p = d;
+		break;
+	case T_BOOL:
+		err = parse_bool(v, (bool *)p);
+		if (err)
+			*why = "expected true or false";
+		return err;
+	case T_MODE:
+		err = xg_mode_parse(v, (enum xg_mode *)p);
+		if (err)
+			*why = "expected native, generic or auto";
+		return err;
+	default:
+		return -EINVAL;
+	}
+	if (err)
+		*why = xg_parse_error();
+	return err;
+}
+
+/*
+ * Debian's inih calls the handler without a line number, but returns the
+ * line of the first error: keep that error's text until parsing ends.
+ */
+struct ini_ctx {
+	struct xg_run_cfg *cfg;
+	char msg[256];
+};
+
+static int on_ini(void *user, const char *section, const char *name,
+		  const char *value)
+{
+	struct ini_ctx *ctx = user;
+	const struct setting *s = find(section, name);
+	const char *why = NULL;
+
+	if (ctx->msg[0])
+		return 0;
+	if (!s) {
+		snprintf(ctx->msg, sizeof(ctx->msg),
+			 "unknown setting '%s' in section [%s]", name, section);
+		return 0;
+	}
+	if (apply(ctx->cfg, s, value, &why)) {
+		snprintf(ctx->msg, sizeof(ctx->msg), "invalid %s '%s': %s",
+			 name, value, why);
+		return 0;
+	}
+	return 1;
+}
+
+int xg_cfg_load(struct xg_run_cfg *c, const char *path)
+{
+	struct xg_run_cfg tmp = *c;
+	struct ini_ctx ctx = { .cfg = &tmp };
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (!f) {
+		int err = -errno;
+
+		xg_err("cannot read config file %s: %s", path, strerror(errno));
+		return err;
+	}
+	rc = ini_parse_file(f, on_ini, &ctx);
+	fclose(f);
+	if (rc) {
+		xg_err("%s:%d: %s", path, rc,
+		       ctx.msg[0] ?
+			       ctx.msg :
+			       "syntax error (expected [section] or name = value)");
+		return -EINVAL;
+	}
+	*c = tmp;
+	return 0;
+}
+
+int xg_cfg_flag(struct xg_run_cfg *c, const char *flag, const char *value)
+{
+	char name[64];
+	const struct setting *s;
+	const char *why = NULL;
+	size_t i;
+
+	if (strncmp(flag, "--", 2) || strlen(flag) - 2 >= sizeof(name))
+		return 0;
+	for (i = 0; flag[i + 2]; i++)
+		name[i] = flag[i + 2] == '-' ? '_' : flag[i + 2];
+	name[i] = '\0';
+	s = find(NULL, name);
+	if (!s)
+		return 0;
+	if (!value) {
+		xg_err("option %s needs a value", flag);
+		return -EINVAL;
+	}
+	if (apply(c, s, value, &why)) {
+		xg_err("invalid %s '%s': %s", flag, value, why);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+int xg_cfg_check(const struct xg_run_cfg *c)
+{
+	if (c->det.ban_ttl_ns > c->det.ban_ttl_max_ns) {
+		xg_err("ban_ttl is longer than ban_ttl_max");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void xg_cfg_usage(FILE *f)
+{
+	size_t i;
+	char dash[64];
+
+	for (i = 0; i < ARRAY_SIZE(settings); i++) {
+		size_t j;
+
+		for (j = 0; settings[i].name[j] && j < sizeof(dash) - 1; j++)
+			dash[j] = settings[i].name[j] == '_' ?
+					  '-' :
+					  settings[i].name[j];
+		dash[j] = '\0';
+		fprintf(f, "  --%-16s [%s] %s\n", dash, settings[i].section,
+			settings[i].help);
+	}
+}

@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The detection engine: turns cumulative per-source and per-destination
+ * counters, read every poll, into sliding-window rates, judges them against
+ * the thresholds and decides alerts and escalating bans.
+ *
+ * Sliding windows. Each window W is cut into slots of width
+ * w = ceil(W / (XG_SLOTS - 1)); a poll's delta is added to the slot its time
+ * falls in, and each slot remembers (to the microsecond, rounded down) when
+ * its first delta arrived. A count within W is the sum over the slots fully
+ * inside (now - W, now] plus the boundary slot if its first delta is inside.
+ * So a count never includes a delta older than W, and it is exact whenever
+ * polls are at least w apart (W/15: 67 ms for 1 s, 667 ms for 10 s). With
+ * denser polls the boundary slot may be left out whole: the count can miss up
+ * to w of the window's oldest traffic, never add any. Memory per source is
+ * fixed: three rings of 16 slots (~470 bytes), allocated only while the
+ * source is active, plus ~130 bytes while it is in the kernel map.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "detect.h"
+
+/*
+ * Never abort on allocation failure (uthash's default): a source we cannot
+ * track is skipped. Tables are keyed by the 16-byte address with a hash
+ * seeded per detector, so spoofed source addresses cannot be chosen to pile
+ * into one bucket. HASH_FUNCTION expects a detector named d in scope.
+ */
+#define HASH_NONFATAL_OOM 1
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = addr_hash(d, keyptr))
+#include <uthash.h>
+
+#define XG_SLOTS 16
+#define NSEC_PER_USEC 1000ULL
+#define BIT(k) (1U << (k))
+
+/* A ring of slots over one window; the counters live beside it. */
+struct ring {
+	__u64 head; /* absolute slot index (t / width) of the newest slot */
+	__u32 first_us[XG_SLOTS]; /* first delta, us after its slot began */
+};
+
+/* The window state of an active source. */
+struct win {
+	struct ring syn_r, icmp_r, conn_r;
+	__u32 syn[XG_SLOTS], pkts[XG_SLOTS]; /* over syn_window */
+	__u32 icmp[XG_SLOTS]; /* over icmp_window */
+	__u32 conn[XG_SLOTS]; /* SYNs over conn_window */
+};
+
+struct src {
+	struct xg_addr addr; /* key */
+	bool primed; /* the cumulative values below are valid */
+	bool active; /* sent packets since the previous poll */
+	__u64 pkts, first_ns;
+	__u32 syns, icmp;
+	__u32 tcp_ports, udp_ports, est; /* this poll's snapshot */
+	__u64 last_active_ns;
+	__u64 in_gen; /* last poll it was in the source input */
+	__u64 touch_gen; /* last poll it was queued for judging */
+	__u64 ban_until; /* banned by us until then; 0 = not */
+	struct src *next_touched;
+	struct win *win; /* NULL while idle */
+	UT_hash_handle hh;
+};
+
+/* What an address did to earn reports and bans; outlives its traffic. */
+struct hist {
+	struct xg_addr addr;
+	__u64 ban_end_ns; /* the latest ban ends (or ended) then */
+	__u32 repeat; /* latest ban's repeat count; 0 = never banned */
+	__u32 alerted_mask; /* kinds in alerted[] */
+	__u64 alerted[XG_KIND__MAX]; /* last report per kind */
+	UT_hash_handle hh;
+};
+
+struct dst {
+	struct xg_addr addr;
+	__u64 syns;
+	__u64 in_gen, last_active_ns;
+	bool alerted;
+	__u64 alerted_ns;
+	struct ring r;
+	__u32 v[XG_SLOTS]; /* SYNs over syn_window */
+	UT_hash_handle hh;
+};
+
+struct xg_detector {
+	struct xg_detect_cfg cfg;
+	__u64 w_syn, w_icmp, w_conn; /* slot widths */
+	__u64 min_win, max_win;
+	__u64 seed;
+	struct src *srcs;
+	struct hist *hist;
+	struct dst *dsts;
+	__u64 gen; /* poll counter */
+	bool polled;
+	__u64 last_poll_ns;
+	/* Until then some source may still hold syn_rate within syn_window. */
+	__u64 hot_until;
+	__u64 next_gc;
+};
+
+/* A threshold reached: one candidate detection. */
+struct finding {
+	enum xg_kind kind;
+	__u64 value, threshold, window_ns;
+	const char *proto;
+};
+
+static const struct {
+	const char *name;
+	__u32 reason;
+} kinds[XG_KIND__MAX] = {
+	[XG_KIND_PORT_SCAN] = { "port_scan", XG_REASON_PORT_SCAN },
+	[XG_KIND_SYN_FLOOD] = { "syn_flood", XG_REASON_SYN_FLOOD },
+	/* Nobody to ban. */
+	[XG_KIND_SYN_FLOOD_SPOOFED] = { "syn_flood_spoofed", XG_REASON_NONE },
+	[XG_KIND_ICMP_FLOOD] = { "icmp_flood", XG_REASON_ICMP_FLOOD },
+	[XG_KIND_CONN_FLOOD] = { "conn_flood", XG_REASON_CONN_FLOOD },
+};
+
+const char *xg_kind_name(enum xg_kind k)
+{
+	return (unsigned int)k < XG_KIND__MAX ? kinds[k].name : "unknown";
+}
+
+const char *xg_event_type_name(enum xg_event_type t)
+{
+	static const char *const names[] = {
+		[XG_EV_ALERT] = "alert",
+		[XG_EV_BAN] = "ban",
+		[XG_EV_UNBAN] = "unban",
+		[XG_EV_SUPPRESSED] = "suppressed",
+	};
+
+	return (unsigned int)t < sizeof(names) / sizeof(names[0]) ? names[t] :
+								    "unknown";
+}
+
+void xg_detect_defaults(struct xg_detect_cfg *c)
+{
+	const __u64 s = 1000000000ULL;
+
+	memset(c, 0, sizeof(*c));
+	c->scan_ports = 24;
+	c->syn_rate = 100;
+	c->syn_window_ns = 1 * s;
+	c->syn_ratio = 0.4;
+	c->icmp_rate = 100;
+	c->icmp_window_ns = 1 * s;
+	c->conn_rate = 150;
+	c->conn_window_ns = 10 * s;
+	c->conn_max = 100;
+	c->spoof_syn_rate = 1000;
+	c->ban_ttl_ns = 600 * s;
+	c->ban_ttl_max_ns = 86400 * s;
+	c->repeat_window_ns = 86400 * s;
+	c->realert_ns = 10 * s;
+}
+
+unsigned int xg_ports_estimate(const __u64 words[XG_PORT_WORDS])
+{
+	const double m = XG_PORT_BITS;
+	unsigned int set = 0, i;
+
+	for (i = 0; i < XG_PORT_WORDS; i++)
+		set += __builtin_popcountll(words[i]);
+	if (set >= XG_PORT_BITS)
+		return lround(m * log(m));
+	return lround(-m * log((m - set) / m));
+}
+
+static unsigned int addr_hash(const struct xg_detector *d, const void *key)
+{
+	__u64 w[2], h;
+
+	memcpy(w, key, sizeof(w));
+	h = (w[0] ^ d->seed) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ (h >> 31) ^ w[1]) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 29)) * 0x94d049bb133111ebULL;
+	return (unsigned int)(h ^ (h >> 32));
+}
+
+static __u64 min_u64(__u64 a, __u64 b)
+{
+	return a < b ? a : b;
+}
+
+static __u64 max_u64(__u64 a, __u64 b)
+{
+	return a > b ? a : b;
+}
+
+static __u32 sat32(__u64 v)
+{
+	return min_u64(v, 0xffffffffU);
+}
+
+/* Makes the slot of now the ring's newest, clearing those it passes over. */
+static unsigned int ring_slot(struct ring *r, __u32 *const vals[], int nv,
+			      __u64 width, __u64 now)
+{
+	__u64 idx = now / width, i;
+	int k;
+
+	/* A clock going backwards would be a caller bug: keep the head. */
+	if (idx > r->head) {
+		for (i = r->head + 1; i <= idx && i <= r->head + XG_SLOTS; i++)
+			for (k = 0; k < nv; k++)
+				vals[k][i % XG_SLOTS] = 0;
+		r->head = idx;
+		/* Rounded down: a slot never looks younger than it is. */
+		r->first_us[idx % XG_SLOTS] =
+			sat32((now - idx * width) / NSEC_PER_USEC);
+	}
+	return r->head % XG_SLOTS;
+}
+
+/* Sum of v over the polls at t with now - win < t <= now (see the top). */
+static __u64 ring_sum(const struct ring *r, const __u32 *v, __u64 width,
+		      __u64 win, __u64 now)
+{
+	__u64 b, ib, ob, a, sum = 0;
+	unsigned int k;
+
+	b = now > win ? now - win : 0;
+	ib = b / width;
+	ob = b % width;
+	for (k = 0; k < XG_SLOTS && k <= r->head; k++) {
+		a = r->head - k;
+		if (a < ib)
+			break;
+		if (a == ib && now >= win &&
+		    (__u64)r->first_us[a % XG_SLOTS] * NSEC_PER_USEC <= ob)
+			break;
+		sum += v[a % XG_SLOTS];
+	}
+	return sum;
+}
+
+static void win_add(struct xg_detector *d, struct win *w, __u64 now, __u32 syns,
+		    __u32 pkts, __u32 icmp)
+{
+	__u32 *syn_v[] = { w->syn, w->pkts }, *icmp_v[] = { w->icmp },
+	      *conn_v[] = { w->conn };
+	unsigned int s;
+
+	if (syns || pkts) {
+		s = ring_slot(&w->syn_r, syn_v, 2, d->w_syn, now);
+		w->syn[s] = sat32((__u64)w->syn[s] + syns);
+		w->pkts[s] = sat32((__u64)w->pkts[s] + pkts);
+	}
+	if (icmp) {
+		s = ring_slot(&w->icmp_r, icmp_v, 1, d->w_icmp, now);
+		w->icmp[s] = sat32((__u64)w->icmp[s] + icmp);
+	}
+	if (syns) {
+		s = ring_slot(&w->conn_r, conn_v, 1, d->w_conn, now);
+		w->conn[s] = sat32((__u64)w->conn[s] + syns);
+	}
+}
+
+/* Points e at the entry of a in table head, added zeroed if new; NULL: OOM. */
+#define TBL_GET(head, a, e)                                                  \
+	do {                                                                 \
+		HASH_FIND(hh, head, a, sizeof(struct xg_addr), e);           \
+		if (!(e) && ((e) = calloc(1, sizeof(*(e))))) {               \
+			(e)->addr = *(a);                                    \
+			HASH_ADD(hh, head, addr, sizeof(struct xg_addr), e); \
+			if (!(e)->hh.tbl) {                                  \
+				free(e);                                     \
+				(e) = NULL;                                  \
+			}                                                    \
+		}                                                            \
+	} while (0)
+
+#define TBL_DEL(head, e)           \
+	do {                       \
+		HASH_DEL(head, e); \
+		free(e);           \
+	} while (0)
+
+/*
+ * Takes in one source's cumulative counters, turns them into a delta and
+ * adds it to its windows.
+ */
+static void src_update(struct xg_detector *d, struct src *s,
+		       const struct xg_src_sample *x, __u64 now)
+{
+	__u64 dpkts;
+	__u32 dsyn, dicmp;
+
+	if (s->primed && x->first_ns == s->first_ns && x->pkts >= s->pkts) {
+		/* The 32-bit counters wrap: only their u32 difference counts. */
+		dpkts = x->pkts - s->pkts;
+		dsyn = x->syns - s->syns;
+		dicmp = x->icmp_echo - s->icmp;
+	} else if (s->primed || d->polled || x->first_ns + d->min_win > now) {
+		/*
+		 * An entry created again (after eviction or deletion), or one
+		 * we do not know: sources are forgotten only once gone from the
+		 * map, so it is new since the previous poll. Either way it
+		 * counts from 0. On the first poll, though, counters may be
+		 * days old (a restarted daemon): only an entry younger than
+		 * every window is news then.
+		 */
+		dpkts = x->pkts;
+		dsyn = x->syns;
+		dicmp = x->icmp_echo;
+	} else {
+		dpkts = dsyn = dicmp = 0;
+	}
+	s->primed = true;
+	s->pkts = x->pkts;
+	s->first_ns = x->first_ns;
+	s->syns = x->syns;
+	s->icmp = x->icmp_echo;
+	s->tcp_ports = x->tcp_ports;
+	s->udp_ports = x->udp_ports;
+	s->active = dpkts || dsyn || dicmp;
+	s->in_gen = d->gen;
+
+	/* Lifted: what it did before its ban was paid for. */
+	if (s->ban_until && now >= s->ban_until) {
+		s->ban_until = 0;
+		free(s->win);
+		s->win = NULL;
+	}
+	if (!s->active)
+		return;
+	s->last_active_ns = now;
+	if (!s->win)
+		s->win = calloc(1, sizeof(*s->win));
+	if (s->win)
+		win_add(d, s->win, now, dsyn, sat32(dpkts), dicmp);
+}
+
+static void found(struct finding *f, int *n, enum xg_kind kind, __u64 value,
+		  __u64 threshold, __u64 window_ns, const char *proto)
+{
+	f[(*n)++] = (struct finding){ .kind = kind,
+				      .value = value,
+				      .threshold = threshold,
+				      .window_ns = window_ns,
+				      .proto = proto };
+}
+
+/* Collects the thresholds s reached, in priority order. */
+static int findings(const struct xg_detector *d, const struct src *s,
+		    __u64 syn_w, __u64 now, struct finding *f)
+{
+	const struct xg_detect_cfg *c = &d->cfg;
+	__u64 pkts_w = 0, icmp_w = 0, conn_w = 0;
+	bool low_share = false, syn_flood;
+	int n = 0;
+
+	if (s->win) {
+		pkts_w = ring_sum(&s->win->syn_r, s->win->pkts, d->w_syn,
+				  c->syn_window_ns, now);
+		icmp_w = ring_sum(&s->win->icmp_r, s->win->icmp, d->w_icmp,
+				  c->icmp_window_ns, now);
+		conn_w = ring_sum(&s->win->conn_r, s->win->conn, d->w_conn,
+				  c->conn_window_ns, now);
+		/* SYNs are packets too; a counter lagging SYNs is all SYN. */
+		if (pkts_w < syn_w)
+			pkts_w = syn_w;
+		low_share = syn_w && (double)syn_w < c->syn_ratio * pkts_w;
+	}
+
+	/* An idle source's sketch may be of a window long gone. */
+	if (s->active &&
+	    (s->tcp_ports >= c->scan_ports || s->udp_ports >= c->scan_ports)) {
+		bool tcp = s->tcp_ports >= s->udp_ports;
+
+		found(f, &n, XG_KIND_PORT_SCAN,
+		      tcp ? s->tcp_ports : s->udp_ports, c->scan_ports, 0,
+		      tcp ? "tcp" : "udp");
+	}
+	syn_flood = syn_w >= c->syn_rate && !low_share;
+	if (syn_flood)
+		found(f, &n, XG_KIND_SYN_FLOOD, syn_w, c->syn_rate,
+		      c->syn_window_ns, NULL);
+	if (icmp_w >= c->icmp_rate)
+		found(f, &n, XG_KIND_ICMP_FLOOD, icmp_w, c->icmp_rate,
+		      c->icmp_window_ns, NULL);
+	/* A SYN flood's SYNs are no connections: not a conn_flood as well. */
+	if (syn_w >= c->syn_rate && low_share)
+		found(f, &n, XG_KIND_CONN_FLOOD, syn_w, c->syn_rate,
+		      c->syn_window_ns, NULL);
+	else if (conn_w >= c->conn_rate && !syn_flood)
+		found(f, &n, XG_KIND_CONN_FLOOD, conn_w, c->conn_rate,
+		      c->conn_window_ns, NULL);
+	else if (c->conn_max && s->est >= c->conn_max)
+		found(f, &n, XG_KIND_CONN_FLOOD, s->est, c->conn_max, 0, NULL);
+	return n;
+}
+
+static bool quiet(const struct xg_detector *d, const struct hist *h,
+		  enum xg_kind k, __u64 now)
+{
+	return h->alerted_mask & BIT(k) &&
+	       now - h->alerted[k] < d->cfg.realert_ns;
+}
+
+/* ban_ttl * 2^(repeat - 1), capped, without overflowing on the way. */
+static __u64 ban_ttl(const struct xg_detect_cfg *c, __u32 repeat)
+{
+	__u64 ttl = c->ban_ttl_ns;
+
+	while (--repeat && ttl < c->ban_ttl_max_ns)
+		ttl = ttl > c->ban_ttl_max_ns / 2 ? c->ban_ttl_max_ns : ttl * 2;
+	return ttl;
+}
+
+/*
+ * Judges one source: at most one detection per poll, the first kind in
+ * priority order that is not already reported within realert_ns (so a
+ * scanning SYN flooder in dry-run shows both kinds, each once).
+ */
+static void src_judge(struct xg_detector *d, struct src *s, __u64 now,
+		      __u64 gap, xg_allowed_fn allowed, xg_emit_fn emit,
+		      void *ctx)
+{
+	const struct xg_detect_cfg *c = &d->cfg;
+	struct finding f[XG_KIND__MAX];
+	struct xg_event ev;
+	struct hist *h;
+	__u64 syn_w = 0;
+	int n, i;
+
+	if (s->win)
+		syn_w = ring_sum(&s->win->syn_r, s->win->syn, d->w_syn,
+				 c->syn_window_ns, now);
+	/*
+	 * A source at syn_rate explains a destination's SYN count, so no
+	 * spoofed alarm while its SYNs can still be in that window. One poll
+	 * more, because SYNs counted between our read and its ban landing
+	 * reach the destination's next delta but no longer the source's.
+	 */
+	if (syn_w >= c->syn_rate)
+		d->hot_until = max_u64(d->hot_until,
+				       now + c->syn_window_ns +
+					       min_u64(gap, c->syn_window_ns));
+	if (s->ban_until && now < s->ban_until)
+		return;
+
+	n = findings(d, s, syn_w, now, f);
+	if (!n)
+		return;
+	TBL_GET(d->hist, &s->addr, h);
+	if (!h)
+		return;
+	/* Banned: the kernel drops it, and what trickled in is no news. */
+	if (now < h->ban_end_ns)
+		return;
+	for (i = 0; i < n && quiet(d, h, f[i].kind, now); i++)
+		;
+	if (i == n)
+		return;
+
+	ev = (struct xg_event){
+		.type = XG_EV_ALERT,
+		.kind = f[i].kind,
+		.src = s->addr,
+		.has_src = true,
+		.value = f[i].value,
+		.threshold = f[i].threshold,
+		.window_ns = f[i].window_ns,
+		.proto = f[i].proto,
+		.reason = kinds[f[i].kind].reason,
+		.ts_ns = now,
+	};
+	emit(&ev, ctx);
+	h->alerted[ev.kind] = now;
+	h->alerted_mask |= BIT(ev.kind);
+	if (allowed && allowed(&s->addr, ctx)) {
+		ev.type = XG_EV_SUPPRESSED;
+		emit(&ev, ctx);
+		return;
+	}
+	if (c->dry_run)
+		return;
+
+	/*
+	 * Counted from the end of the previous ban, not its start: measured
+	 * from the start, a 24 h repeat window could never see past a 24 h
+	 * ban, and the most persistent offender would drop back to 10 min.
+	 */
+	if (h->repeat &&
+	    (now < h->ban_end_ns || now - h->ban_end_ns <= c->repeat_window_ns))
+		h->repeat++;
+	else
+		h->repeat = 1;
+	ev.type = XG_EV_BAN;
+	ev.repeat = h->repeat;
+	ev.ttl_ns = ban_ttl(c, h->repeat);
+	h->ban_end_ns = now + ev.ttl_ns;
+	/* The ban's TTL, not realert, keeps it quiet from here on. */
+	h->alerted_mask &= ~BIT(ev.kind);
+	s->ban_until = h->ban_end_ns;
+	emit(&ev, ctx);
+}
+
+static void dst_update(struct xg_detector *d, const struct xg_dst_sample *x,
+		       __u64 now, xg_emit_fn emit, void *ctx)
+{
+	const struct xg_detect_cfg *c = &d->cfg;
+	__u32 *vals[1];
+	struct xg_event ev;
+	__u64 delta, w;
+	struct dst *t;
+	unsigned int s;
+
+	TBL_GET(d->dsts, &x->addr, t);
+	if (!t)
+		return;
+	if (!t->in_gen) /* new: as for sources, only after the first poll */
+		delta = d->polled ? x->syns : 0;
+	else
+		delta = x->syns >= t->syns ? x->syns - t->syns : x->syns;
+	t->syns = x->syns;
+	t->in_gen = d->gen;
+	if (delta) {
+		vals[0] = t->v;
+		s = ring_slot(&t->r, vals, 1, d->w_syn, now);
+		t->v[s] = sat32((__u64)t->v[s] + delta);
+		t->last_active_ns = now;
+	}
+
+	w = ring_sum(&t->r, t->v, d->w_syn, c->syn_window_ns, now);
+	if (w < c->spoof_syn_rate || now < d->hot_until ||
+	    (t->alerted && now - t->alerted_ns < c->realert_ns))
+		return;
+	ev = (struct xg_event){
+		.type = XG_EV_ALERT,
+		.kind = XG_KIND_SYN_FLOOD_SPOOFED,
+		.dst = t->addr,
+		.has_dst = true,
+		.value = w,
+		.threshold = c->spoof_syn_rate,
+		.window_ns = c->syn_window_ns,
+		.ts_ns = now,
+	};
+	emit(&ev, ctx);
+	t->alerted = true;
+	t->alerted_ns = now;
+}
+
+static bool hist_stale(const struct xg_detector *d, const struct hist *h,
+		       __u64 now)
+{
+	int k;
+
+	if (now < h->ban_end_ns)
+		return false;
+	if (h->repeat && now - h->ban_end_ns <= d->cfg.repeat_window_ns)
+		return false;
+	for (k = 0; k < XG_KIND__MAX; k++)
+		if (quiet(d, h, k, now))
+			return false;
+	return true;
+}
+
+/*
+ * Drops what can no longer matter: sources gone from the kernel and idle
+ * past the longest window, the windows of idle sources still in the map,
+ * histories past repeat_window and realert, gone destinations.
+ */
+static void gc(struct xg_detector *d, __u64 now)
+{
+	struct src *s, *stmp;
+	struct hist *h, *htmp;
+	struct dst *t, *ttmp;
+
+	HASH_ITER(hh, d->srcs, s, stmp) {
+		if (now - s->last_active_ns < d->max_win)
+			continue;
+		free(s->win);
+		s->win = NULL;
+		if (s->in_gen != d->gen)
+			TBL_DEL(d->srcs, s);
+	}
+	HASH_ITER(hh, d->hist, h, htmp)
+		if (hist_stale(d, h, now))
+			TBL_DEL(d->hist, h);
+	HASH_ITER(hh, d->dsts, t, ttmp)
+		if (t->in_gen != d->gen &&
+		    now - t->last_active_ns >= d->cfg.syn_window_ns &&
+		    !(t->alerted && now - t->alerted_ns < d->cfg.realert_ns))
+			TBL_DEL(d->dsts, t);
+}
+
+static bool cfg_valid(const struct xg_detect_cfg *c)
+{
+	return c->syn_window_ns && c->icmp_window_ns && c->conn_window_ns &&
+	       c->ban_ttl_ns && c->ban_ttl_max_ns >= c->ban_ttl_ns &&
+	       c->syn_ratio >= 0 && c->syn_ratio <= 1;
+}
+
+static __u64 slot_width(__u64 win)
+{
+	return (win + XG_SLOTS - 2) / (XG_SLOTS - 1);
+}
+
+struct xg_detector *xg_detector_new(const struct xg_detect_cfg *cfg)
+{
+	struct xg_detector *d;
+
+	if (!cfg || !cfg_valid(cfg)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->cfg = *cfg;
+	d->w_syn = slot_width(cfg->syn_window_ns);
+	d->w_icmp = slot_width(cfg->icmp_window_ns);
+	d->w_conn = slot_width(cfg->conn_window_ns);
+	d->min_win = min_u64(min_u64(cfg->syn_window_ns, cfg->icmp_window_ns),
+			     cfg->conn_window_ns);
+	d->max_win = max_u64(max_u64(cfg->syn_window_ns, cfg->icmp_window_ns),
+			     cfg->conn_window_ns);
+	/* Unpredictable is enough; without getrandom() ASLR still helps. */
+	if (getrandom(&d->seed, sizeof(d->seed), GRND_NONBLOCK) !=
+	    sizeof(d->seed))
+		d->seed = (__u64)(unsigned long)d * 0x9e3779b97f4a7c15ULL;
+	return d;
+}
+
+void xg_detector_free(struct xg_detector *d)
+{
+	struct src *s, *stmp;
+	struct hist *h, *htmp;
+	struct dst *t, *ttmp;
+
+	if (!d)
+		return;
+	HASH_ITER(hh, d->srcs, s, stmp) {
+		free(s->win);
+		TBL_DEL(d->srcs, s);
+	}
+	HASH_ITER(hh, d->hist, h, htmp)
+		TBL_DEL(d->hist, h);
+	HASH_ITER(hh, d->dsts, t, ttmp)
+		TBL_DEL(d->dsts, t);
+	free(d);
+}
+
+/* Queues s once per poll, in input order; clears last poll's snapshot. */
+static void touch(struct xg_detector *d, struct src *s, struct src ***tail)
+{
+	if (s->touch_gen == d->gen)
+		return;
+	s->touch_gen = d->gen;
+	s->est = 0;
+	s->active = false;
+	s->next_touched = NULL;
+	**tail = s;
+	*tail = &s->next_touched;
+}
+
+void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
+		      const struct xg_src_sample *src, size_t nsrc,
+		      const struct xg_dst_sample *dst, size_t ndst,
+		      const struct xg_conn_count *conn, size_t nconn,
+		      xg_allowed_fn allowed, xg_emit_fn emit, void *ctx)
+{
+	struct src *s, *touched = NULL, **tail = &touched;
+	__u64 gap = d->polled && now_ns > d->last_poll_ns ?
+			    now_ns - d->last_poll_ns :
+			    0;
+	size_t i;
+
+	d->gen++;
+	for (i = 0; i < nsrc; i++) {
+		TBL_GET(d->srcs, &src[i].addr, s);
+		if (!s)
+			continue;
+		touch(d, s, &tail);
+		src_update(d, s, &src[i], now_ns);
+	}
+	for (i = 0; i < nconn; i++) {
+		TBL_GET(d->srcs, &conn[i].addr, s);
+		if (!s)
+			continue;
+		touch(d, s, &tail);
+		s->est += conn[i].established;
+	}
+
+	for (s = touched; s; s = s->next_touched)
+		src_judge(d, s, now_ns, gap, allowed, emit, ctx);
+
+	/* After every source, so a single-source flood is known as such. */
+	for (i = 0; i < ndst; i++)
+		dst_update(d, &dst[i], now_ns, emit, ctx);
+
+	d->polled = true;
+	d->last_poll_ns = now_ns;
+	if (now_ns >= d->next_gc) {
+		gc(d, now_ns);
+		d->next_gc = now_ns + d->min_win;
+	}
+}
+
+void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a)
+{
+	struct hist *h;
+	struct src *s;
+
+	HASH_FIND(hh, d->hist, a, sizeof(*a), h);
+	HASH_FIND(hh, d->srcs, a, sizeof(*a), s);
+	if (s) {
+		s->ban_until = 0;
+		free(s->win);
+		s->win = NULL;
+	}
+	if (!h)
+		return;
+	/* The ban ended now (or earlier, if this is its expiry's sweep). */
+	h->ban_end_ns = min_u64(h->ban_end_ns, d->last_poll_ns);
+	h->alerted_mask = 0;
+}
+
+size_t xg_detector_tracked(const struct xg_detector *d)
+{
+	return HASH_COUNT(d->srcs);
+}

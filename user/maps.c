@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Reads the pinned maps. Per-CPU values are sized by the number of possible
+ * CPUs (not online ones: that is what the kernel copies out), and whole
+ * tables are read with the batch API, one syscall per few thousand entries.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "maps.h"
+
+#define BATCH 4096
+
+static int open_pin(const char *name, int *fd)
+{
+	char path[256];
+	int err;
+
+	err = xg_pin_path(path, sizeof(path), name);
+	if (err)
+		return err;
+	*fd = bpf_obj_get(path);
+	if (*fd >= 0)
+		return 0;
+	err = -errno;
+	if (err == -ENOENT)
+		xg_err("xdpguard is not loaded: no %s pinned under %s (start it with 'xdpguard run -i IFACE')",
+		       name, xg_pin_dir());
+	else
+		xg_err("cannot open %s: %s", path, xg_bpf_strerror(err));
+	return err;
+}
+
+int xg_maps_open(struct xg_maps *m)
+{
+	int err;
+
+	m->bans = m->allow = m->src = m->dst = m->global = -1;
+	if ((err = open_pin(XG_MAP_BANS, &m->bans)) ||
+	    (err = open_pin(XG_MAP_ALLOW, &m->allow)) ||
+	    (err = open_pin(XG_MAP_SRC, &m->src)) ||
+	    (err = open_pin(XG_MAP_DST, &m->dst)) ||
+	    (err = open_pin(XG_MAP_GLOBAL, &m->global))) {
+		xg_maps_close(m);
+		return err;
+	}
+	return 0;
+}
+
+void xg_maps_close(struct xg_maps *m)
+{
+	int *fds[] = { &m->bans, &m->allow, &m->src, &m->dst, &m->global };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int xg_read_counters(int fd, struct xg_counter out[XG_CNT__MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct xg_counter *v;
+	__u32 i;
+	int c;
+
+	if (ncpus < 0)
+		return ncpus;
+	v = calloc(ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out) * XG_CNT__MAX);
+	for (i = 0; i < XG_CNT__MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, v)) {
+			int err = -errno;
+
+			xg_err("cannot read global counters: %s",
+			       xg_bpf_strerror(err));
+			free(v);
+			return err;
+		}
+		for (c = 0; c < ncpus; c++) {
+			out[i].pkts += v[c].pkts;
+			out[i].bytes += v[c].bytes;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
+		  struct xg_src_sample *out)
+{
+	__u64 tcp[XG_PORT_WORDS] = {}, udp[XG_PORT_WORDS] = {};
+	int c, w;
+
+	memset(out, 0, sizeof(*out));
+	for (c = 0; c < ncpus; c++) {
+		const struct xg_src_stats *s = &pcpu[c];
+
+		if (!s->pkts)
+			continue;
+		out->pkts += s->pkts;
+		out->bytes += s->bytes;
+		out->syns += s->syns;
+		out->icmp_echo += s->icmp_echo;
+		out->udp += s->udp;
+		if (!out->first_ns ||
+		    (s->first_ns && s->first_ns < out->first_ns))
+			out->first_ns = s->first_ns;
+		if (s->last_ns > out->last_ns)
+			out->last_ns = s->last_ns;
+		/* Only this window's sketches: older ones are history. */
+		if (s->port_epoch != epoch)
+			continue;
+		for (w = 0; w < XG_PORT_WORDS; w++) {
+			tcp[w] |= s->tcp_ports[w];
+			udp[w] |= s->udp_ports[w];
+		}
+	}
+	out->tcp_ports = xg_ports_estimate(tcp);
+	out->udp_ports = xg_ports_estimate(udp);
+}
+
+/*
+ * Reads a whole hash map, keys and per-CPU values, with the batch API.
+ * Returns the number of entries in *n; *keys and *vals are malloc'd.
+ */
+static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
+{
+	size_t cap = BATCH, got = 0;
+	__u32 in = 0, out = 0, count;
+	void *k = NULL, *v = NULL;
+	bool first = true;
+	int err = 0;
+
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	for (;;) {
+		if (!k || got + BATCH > cap) {
+			void *nk, *nv;
+
+			cap = cap * 2 + BATCH;
+			nk = realloc(k, cap * sizeof(struct xg_addr));
+			if (nk)
+				k = nk;
+			nv = realloc(v, cap * vsize);
+			if (nv)
+				v = nv;
+			if (!nk || !nv) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		count = BATCH;
+		err = bpf_map_lookup_batch(
+			fd, first ? NULL : &in, &out,
+			(char *)k + got * sizeof(struct xg_addr),
+			(char *)v + got * vsize, &count, &opts);
+		err = err ? -errno : 0;
+		got += count;
+		first = false;
+		in = out;
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+		if (err) {
+			xg_err("cannot read map: %s", xg_bpf_strerror(err));
+			break;
+		}
+	}
+	if (err) {
+		free(k);
+		free(v);
+		return err;
+	}
+	*keys = k;
+	*vals = v;
+	*n = got;
+	return 0;
+}
+
+int xg_read_sources(int fd, __u32 port_shift, struct xg_src_sample **out,
+		    size_t *n)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t vsize = sizeof(struct xg_src_stats) * ncpus, i, cnt;
+	__u32 epoch = xg_mono_ns() >> port_shift;
+	struct xg_src_sample *res;
+	struct xg_addr *keys;
+	void *vals;
+	int err;
+
+	err = dump_map(fd, vsize, (void **)&keys, &vals, &cnt);
+	if (err)
+		return err;
+	res = calloc(cnt ? cnt : 1, sizeof(*res));
+	if (!res) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cnt; i++) {
+		xg_merge_src((struct xg_src_stats *)((char *)vals + i * vsize),
+			     ncpus, epoch, &res[i]);
+		res[i].addr = keys[i];
+	}
+	free(keys);
+	free(vals);
+	*out = res;
+	*n = cnt;
+	return 0;
+}
+
+int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t vsize = sizeof(struct xg_dst_stats) * ncpus, i, cnt;
+	struct xg_dst_sample *res;
+	struct xg_dst_stats *v;
+	struct xg_addr *keys;
+	void *vals;
+	int err, c;
+
+	err = dump_map(fd, vsize, (void **)&keys, &vals, &cnt);
+	if (err)
+		return err;
+	res = calloc(cnt ? cnt : 1, sizeof(*res));
+	if (!res) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cnt; i++) {
+		v = (struct xg_dst_stats *)((char *)vals + i * vsize);
+		res[i].addr = keys[i];
+		for (c = 0; c < ncpus; c++) {
+			res[i].syns += v[c].syns;
+			res[i].icmp_echo += v[c].icmp_echo;
+		}
+	}
+	free(keys);
+	free(vals);
+	*out = res;
+	*n = cnt;
+	return 0;
+}
+
+int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), cnt = 0;
+	__u8 key[sizeof(struct xg_lpm_key)], next[sizeof(struct xg_lpm_key)];
+	void *prev = NULL;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*max_entries = info.max_entries;
+	if (info.type == BPF_MAP_TYPE_ARRAY ||
+	    info.type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		*entries = info.max_entries;
+		return 0;
+	}
+	if (info.key_size > sizeof(key))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, info.key_size);
+		prev = key;
+		if (++cnt > info.max_entries)
+			break;
+	}
+	*entries = cnt;
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Access to the pinned maps: open them, and read counters out of them. */
+#ifndef XG_MAPS_H
+#define XG_MAPS_H
+
+#include <stddef.h>
+#include "xdpguard.h"
+#include "detect.h"
+
+struct xg_maps {
+	int bans;
+	int allow;
+	int src;
+	int dst;
+	int global;
+};
+
+/* Opens every pinned map; a missing pin dir means xdpguard is not loaded. */
+int xg_maps_open(struct xg_maps *m);
+void xg_maps_close(struct xg_maps *m);
+
+/* Global counters summed over all possible CPUs. */
+int xg_read_counters(int fd, struct xg_counter out[XG_CNT__MAX]);
+
+/*
+ * Every tracked source, per-CPU copies merged. port_shift is the kernel's
+ * port window (bpf_ktime_get_ns() >> port_shift): sketches of older windows
+ * are stale and read as zero ports. Caller frees *out.
+ */
+int xg_read_sources(int fd, __u32 port_shift, struct xg_src_sample **out,
+		    size_t *n);
+int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n);
+
+/* Number of entries and capacity of a map, for fill levels. */
+int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries);
+
+/* Merges per-CPU copies of one source (pure; exposed for tests). */
+void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
+		  struct xg_src_sample *out);
+
+#endif /* XG_MAPS_H */

@@ -91,7 +91,8 @@ test: deps
 
 build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF)
 
-test-unit test-prog test-live: deps
+.PHONY: test-replay
+test-unit test-prog test-live test-replay: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)scripts/run-tests.sh $(patsubst test-%,%,$@)
 

@@ -23,7 +23,9 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdpguard run -i IFACE [-i IFACE ...] [--mode native|generic|auto]\n"
-		"                    [--config FILE] [--json] [--dry-run] [--SETTING VALUE ...]\n"
+		"                    [--config FILE] [--json] [--dry-run] [--syslog]\n"
+		"                    [--metrics [ADDR:]PORT] [--log-file PATH] [--pcap FILE]\n"
+		"                    [--SETTING VALUE ...]\n"
 		"settings (also [section] name = value in the config file):\n");
 	xg_cfg_usage(f);
 }
@@ -71,6 +73,8 @@ int do_run(int argc, char **argv)
 			cfg.json = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			cfg.det.dry_run = true;
+		} else if (!strcmp(a, "--syslog")) {
+			cfg.obs.syslog = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			run_usage(stdout);
 			return 0;

@@ -95,6 +95,8 @@ int xg_obs_open(struct xg_obs **out, const struct xg_obs_cfg *c,
 		getenv(STAT_PATH_ENV) ? getenv(STAT_PATH_ENV) : "/proc/stat";
 	o->sample_rate = sample_rate;
 	xg_samples_init(&o->samples, sample_rate, xg_mono_ns());
+	/* Published at the first poll even when empty: "a daemon runs". */
+	o->samples.dirty = o->alarms_dirty = true;
 	if (c->log_file[0] && (err = xg_evlog_open(c->log_file)))
 		goto fail;
 	if (c->pcap[0] && (err = xg_samples_pcap_open(&o->samples, c->pcap)))
@@ -321,6 +323,8 @@ static void publish(struct xg_obs *o, __u64 now)
 		json_object_object_add(
 			x, "over_rate",
 			json_object_new_int64(o->samples.capped));
+		json_object_object_add(x, "sample_rate",
+				       json_object_new_int(o->sample_rate));
 		xg_runstate_write("samples.json", x);
 		json_object_put(x);
 		o->samples.dirty = false;

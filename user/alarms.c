@@ -163,19 +163,20 @@ json_object *xg_alarms_json(const struct xg_alarms *t, __u64 now)
 				       json_object_new_string(a->kind));
 		json_object_object_add(o, "action",
 				       json_object_new_string(a->action));
-		if (a->has_src)
-			json_object_object_add(
-				o, "src",
-				json_object_new_string(
-					xg_addr_str(&a->src, s, sizeof(s))));
-		if (a->has_dst)
-			json_object_object_add(
-				o, "dst",
-				json_object_new_string(
-					xg_addr_str(&a->dst, s, sizeof(s))));
-		if (a->cpu >= 0)
-			json_object_object_add(o, "cpu",
-					       json_object_new_int(a->cpu));
+		/* Every key always present (null when it does not apply). */
+		json_object_object_add(
+			o, "src",
+			a->has_src ? json_object_new_string(xg_addr_str(
+					     &a->src, s, sizeof(s))) :
+				     NULL);
+		json_object_object_add(
+			o, "dst",
+			a->has_dst ? json_object_new_string(xg_addr_str(
+					     &a->dst, s, sizeof(s))) :
+				     NULL);
+		json_object_object_add(
+			o, "cpu",
+			a->cpu >= 0 ? json_object_new_int(a->cpu) : NULL);
 		json_object_object_add(o, "value",
 				       json_object_new_int64(a->value));
 		json_object_object_add(o, "threshold",

@@ -94,7 +94,7 @@ static void num(FILE *f, double v)
 	if (v == (double)(long long)v && v < 9e15 && v > -9e15)
 		fprintf(f, "%lld\n", (long long)v);
 	else
-		fprintf(f, "%.9g\n", v);
+		fprintf(f, "%.15g\n", v);
 }
 
 static void hist(FILE *f, const char *name, const struct xg_hist *h)

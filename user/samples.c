@@ -168,8 +168,8 @@ static int dump_open(struct xg_samples *s)
 		return -ENOMEM;
 	d = pcap_dump_open_append(pd, s->path);
 	if (!d) {
-		xg_err("cannot open pcap file %s: %s", s->path,
-		       pcap_geterr(pd));
+		/* libpcap's message starts with the path. */
+		xg_err("cannot open pcap file %s", pcap_geterr(pd));
 		pcap_close(pd);
 		return -EIO;
 	}
@@ -247,7 +247,7 @@ json_object *xg_sample_json(const struct xg_sample_rec *r)
 	static const char hex[] = "0123456789abcdef";
 	char ts[40], a[XG_ADDR_STRLEN], ifname[IF_NAMESIZE], fl[9];
 	char h[2 * XG_SAMPLE_SNAP + 1];
-	json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object(), *v;
 	struct xg_sample_info in;
 	__u32 i;
 
@@ -270,38 +270,36 @@ json_object *xg_sample_json(const struct xg_sample_rec *r)
 		in.family ? json_object_new_string(in.family == 4 ? "ipv4" :
 								    "ipv6") :
 			    NULL);
-	if (in.family) {
-		json_object_object_add(o, "src",
-				       json_object_new_string(xg_addr_str(
-					       &in.src, a, sizeof(a))));
-		json_object_object_add(o, "dst",
-				       json_object_new_string(xg_addr_str(
-					       &in.dst, a, sizeof(a))));
-	}
-	if (in.proto >= 0)
-		json_object_object_add(o, "proto",
-				       json_object_new_int(in.proto));
-	if (in.has_ports) {
-		json_object_object_add(o, "sport",
-				       json_object_new_int(in.sport));
-		json_object_object_add(o, "dport",
-				       json_object_new_int(in.dport));
-	}
-	if (in.has_tcp)
-		json_object_object_add(o, "tcp_flags",
+	/* Every key always present (null when the headers do not say). */
+	json_object_object_add(o, "src",
+			       in.family ? json_object_new_string(xg_addr_str(
+						   &in.src, a, sizeof(a))) :
+					   NULL);
+	json_object_object_add(o, "dst",
+			       in.family ? json_object_new_string(xg_addr_str(
+						   &in.dst, a, sizeof(a))) :
+					   NULL);
+	json_object_object_add(o, "proto",
+			       in.proto >= 0 ? json_object_new_int(in.proto) :
+					       NULL);
+	json_object_object_add(o, "sport",
+			       in.has_ports ? json_object_new_int(in.sport) :
+					      NULL);
+	json_object_object_add(o, "dport",
+			       in.has_ports ? json_object_new_int(in.dport) :
+					      NULL);
+	json_object_object_add(o, "tcp_flags",
+			       in.has_tcp ?
 				       json_object_new_string(xg_tcp_flags_str(
-					       in.tcp_flags, fl)));
-	if (in.icmp_type >= 0)
-		json_object_object_add(o, "icmp_type",
-				       json_object_new_int(in.icmp_type));
-	if (in.nvlan) {
-		json_object *v = json_object_new_array();
-
-		for (i = 0; i < (__u32)in.nvlan; i++)
-			json_object_array_add(v,
-					      json_object_new_int(in.vlan[i]));
-		json_object_object_add(o, "vlan", v);
-	}
+					       in.tcp_flags, fl)) :
+				       NULL);
+	json_object_object_add(
+		o, "icmp_type",
+		in.icmp_type >= 0 ? json_object_new_int(in.icmp_type) : NULL);
+	v = json_object_new_array();
+	for (i = 0; i < (__u32)in.nvlan; i++)
+		json_object_array_add(v, json_object_new_int(in.vlan[i]));
+	json_object_object_add(o, "vlan", v);
 	for (i = 0; i < r->s.cap_len && i < XG_SAMPLE_SNAP; i++) {
 		h[2 * i] = hex[r->s.data[i] >> 4];
 		h[2 * i + 1] = hex[r->s.data[i] & 15];

@@ -26,6 +26,7 @@ struct xg_httpd {
 	int fd;
 	xg_httpd_fn fn;
 	void *ctx;
+	char addr[64];
 };
 
 static __thread char why[160];
@@ -145,12 +146,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		     "text/plain; version=0.0.4; charset=utf-8");
 }
 
-int xg_httpd_start(const char *addr, xg_httpd_fn fn, void *ctx,
-		   struct xg_httpd **out)
+int xg_httpd_open(const char *addr, struct xg_httpd **out)
 {
 	struct sockaddr_storage ss;
 	struct xg_httpd *h;
-	sigset_t all, old;
 	socklen_t len;
 	int one = 1, err;
 
@@ -162,8 +161,7 @@ int xg_httpd_start(const char *addr, xg_httpd_fn fn, void *ctx,
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->fn = fn;
-	h->ctx = ctx;
+	snprintf(h->addr, sizeof(h->addr), "%s", addr);
 	h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (h->fd < 0 ||
 	    setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
@@ -172,8 +170,21 @@ int xg_httpd_start(const char *addr, xg_httpd_fn fn, void *ctx,
 	    bind(h->fd, (struct sockaddr *)&ss, len) || listen(h->fd, 16)) {
 		err = -errno;
 		xg_err("cannot serve metrics on %s: %s", addr, strerror(errno));
-		goto fail;
+		if (h->fd >= 0)
+			close(h->fd);
+		free(h);
+		return err;
 	}
+	*out = h;
+	return 0;
+}
+
+int xg_httpd_start(struct xg_httpd *h, xg_httpd_fn fn, void *ctx)
+{
+	sigset_t all, old;
+
+	h->fn = fn;
+	h->ctx = ctx;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	h->mhd = MHD_start_daemon(
@@ -182,24 +193,18 @@ int xg_httpd_start(const char *addr, xg_httpd_fn fn, void *ctx,
 		32, MHD_OPTION_CONNECTION_TIMEOUT, 10, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->mhd) {
-		err = -EIO;
-		xg_err("cannot start the metrics server on %s", addr);
-		goto fail;
+		xg_err("cannot start the metrics server on %s", h->addr);
+		return -EIO;
 	}
-	*out = h;
 	return 0;
-fail:
-	if (h->fd >= 0)
-		close(h->fd);
-	free(h);
-	return err;
 }
 
 void xg_httpd_stop(struct xg_httpd *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->mhd);
+	if (h->mhd)
+		MHD_stop_daemon(h->mhd);
 	close(h->fd);
 	free(h);
 }

@@ -26,12 +26,15 @@ typedef int (*xg_httpd_fn)(void *ctx, char **buf, size_t *len);
 struct xg_httpd;
 
 /*
- * Binds addr (reporting a busy port or bad address once) and starts the
- * server thread with every signal blocked, so signals still reach only the
- * daemon's signalfd.
+ * Binds addr, reporting a bad address or a busy port once: done before
+ * anything is attached, so that mistake changes nothing.
  */
-int xg_httpd_start(const char *addr, xg_httpd_fn fn, void *ctx,
-		   struct xg_httpd **out);
+int xg_httpd_open(const char *addr, struct xg_httpd **out);
+/*
+ * Starts serving from a thread created with every signal blocked, so
+ * signals still reach only the daemon's signalfd.
+ */
+int xg_httpd_start(struct xg_httpd *h, xg_httpd_fn fn, void *ctx);
 void xg_httpd_stop(struct xg_httpd *h);
 
 #endif /* XG_HTTPD_H */

@@ -101,6 +101,8 @@ int xg_obs_open(struct xg_obs **out, const struct xg_obs_cfg *c,
 		goto fail;
 	if (c->pcap[0] && (err = xg_samples_pcap_open(&o->samples, c->pcap)))
 		goto fail;
+	if (c->metrics[0] && (err = xg_httpd_open(c->metrics, &o->httpd)))
+		goto fail;
 	xg_evlog_syslog(c->syslog);
 	*out = o;
 	return 0;
@@ -191,12 +193,7 @@ int xg_obs_start(struct xg_obs *o, struct xdpguard_bpf *skel)
 	}
 	/* Cached before the server thread can ask for it. */
 	libbpf_num_possible_cpus();
-	if (o->cfg.metrics[0]) {
-		err = xg_httpd_start(o->cfg.metrics, render, o, &o->httpd);
-		if (err)
-			return err;
-	}
-	return 0;
+	return o->httpd ? xg_httpd_start(o->httpd, render, o) : 0;
 }
 
 int xg_obs_fd(const struct xg_obs *o)

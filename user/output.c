@@ -144,15 +144,21 @@ void xg_output_event(const struct xg_event *ev)
 void xg_output_note(const char *event, json_object *extra, const char *fmt, ...)
 {
 	char ts[40], msg[512], text[600];
-	json_object *o = extra ? extra : json_object_new_object();
+	json_object *o = json_object_new_object();
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	xg_ts_str(xg_real_ns(), ts, sizeof(ts));
+	/* "ts" and "event" first, as in the detector's events. */
 	json_object_object_add(o, "ts", json_object_new_string(ts));
 	json_object_object_add(o, "event", json_object_new_string(event));
+	if (extra) {
+		json_object_object_foreach(extra, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+		json_object_put(extra);
+	}
 	json_object_object_add(o, "msg", json_object_new_string(msg));
 	snprintf(text, sizeof(text), "%-10s %s", event, msg);
 	emit(o, ts, text,

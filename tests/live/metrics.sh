@@ -66,6 +66,7 @@ check "loopback only: not served on 10.77.0.1" \
 
 # A SYN flood from X (500/s, stopped below; 30 s at most): banned within a
 # second, then dropped.
+T_FLOOD=$(date +%s.%N)
 in_ns "$X" timeout 30 hping3 -q -S -p 80 -i u2000 10.77.0.1 >/dev/null 2>&1 &
 FLOOD=$!
 T_PIDS+=("$FLOOD")
@@ -84,6 +85,7 @@ sleep 1
 scrape "$T_DIR/m1"
 st=$(xg "$V" stats --json --interval 0.5)
 scrape "$T_DIR/m2"
+T_M2=$(date +%s.%N)
 d1=$(val "$T_DIR/m1" "$SYN_DROPS")
 d2=$(val "$T_DIR/m2" "$SYN_DROPS")
 ds=$(echo "$st" | jq_py "d['drop'].get('syn_flood',{}).get('pkts',0)")
@@ -117,7 +119,13 @@ le=$(val $m 'xdpguard_time_to_ban_seconds_bucket{le="2"}')
 ok $([ "$n" -ge 1 ] && [ "$le" -eq "$n" ]; echo $?) "time to ban observed, within 2 s ($le of $n)"
 pc=$(val $m xdpguard_poll_duration_seconds_count)
 ok $([ "$pc" -ge 10 ]; echo $?) "poll latency histogram counts polls ($pc)"
-ok $([ "$(val $m xdpguard_drop_samples_total'{outcome="kept"}')" -ge 1 ]; echo $?) "drop samples counted"
+kept=$(val $m 'xdpguard_drop_samples_total{outcome="kept"}')
+over=$(val $m 'xdpguard_drop_samples_total{outcome="over_rate"}')
+ok $([ "$kept" -ge 1 ]; echo $?) "drop samples counted ($kept kept, $over over the rate)"
+# The kernel's budget: 10 per CPU per 1.07 s window, whatever the drop rate.
+cpus=$(nproc --all)
+ok $(python3 -c "import sys; sys.exit(not ($kept + $over <= $cpus * 10 * (($T_M2 - $T_FLOOD) / 1.07 + 2)))"; echo $?) \
+	"the kernel offered at most 10/s per CPU ($((kept + over)) in $(python3 -c "print('%.1f' % ($T_M2 - $T_FLOOD))") s, $cpus CPUs)"
 
 # Alarms: the daemon publishes them; stats --json carries them.
 al=$(echo "$st" | jq_py "[a['action'] for a in d['alarms'] if a['kind']=='syn_flood' and a['src']=='10.77.0.66']")

@@ -25,6 +25,7 @@ PING=$!
 T_PIDS+=("$PING")
 check "C's IPv6 pings pass" in_ns "$C" ping -q -c 3 -i 0.2 -W 2 fd77::1
 check "allow fd77::10 (C's IPv6)" xg "$V" allow fd77::10
+check "ban it too (the allowlist wins)" xg "$V" ban fd77::10
 in_ns "$X" timeout 3 hping3 -q -S -p 22 -i u2000 10.77.0.1 >/dev/null 2>&1
 wait_for 5 grep -q '"event":"ban".*"src":"10.77.0.66"' "$T_DIR/daemon.log"
 ok $? "the SYN flood from X is banned"
@@ -42,7 +43,7 @@ check "X shows banned with time left" \
 	grep -qE "^10.77.0.66 .* banned syn_flood [0-9]+m[0-9]+s" "$T_DIR/screen1"
 check "C shows passing, with its ping rate" \
 	grep -qE "^10.77.0.10 +([1-9][0-9]*(\.[0-9]+)?) .* passing" "$T_DIR/screen1"
-check "C's allowlisted IPv6 address shows allowed" \
+check "C's allowlisted (and banned) IPv6 address shows allowed" \
 	grep -qE "^fd77::10 .* allowed" "$T_DIR/screen1"
 check "per-CPU softirq shown" grep -qE "cpu0 si +[0-9]+%" "$T_DIR/screen1"
 tmux -S "$SOCK" send-keys -t xgtop s

@@ -284,6 +284,9 @@ static void test_alarms(void **state)
 	xg_alarms_event(t, &e);
 	e = ev(XG_EV_BAN, XG_KIND_SYN_FLOOD, "10.0.0.1", NULL, now - SEC(3));
 	xg_alarms_event(t, &e);
+	/* A later alert of the same does not demote the ban. */
+	e = ev(XG_EV_ALERT, XG_KIND_SYN_FLOOD, "10.0.0.1", NULL, now - SEC(3));
+	xg_alarms_event(t, &e);
 	e = ev(XG_EV_ALERT, XG_KIND_SYN_FLOOD_SPOOFED, NULL, "10.0.0.9",
 	       now - SEC(1));
 	xg_alarms_event(t, &e);
@@ -311,7 +314,7 @@ static void test_alarms(void **state)
 	a = json_object_array_get_idx(arr, 2);
 	/* The alert and the ban merged; the ban outranks the alert. */
 	assert_string_equal(json_object_get_string(get(a, "action")), "ban");
-	assert_int_equal(json_object_get_int(get(a, "count")), 2);
+	assert_int_equal(json_object_get_int(get(a, "count")), 3);
 	assert_true(json_object_get_double(get(a, "age_s")) > 2.9);
 	json_object_put(arr);
 

@@ -19,6 +19,7 @@
 /* Set by the loader before load (rodata): constant-folded by the verifier. */
 const volatile __u32 port_win_shift = 33; /* 2^33 ns = 8.6 s port windows */
 const volatile __u8 track_dst = 1;
+const volatile __u32 sample_rate = 10; /* drop samples per CPU per second */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -56,6 +57,26 @@ struct {
 	__type(value, struct xg_counter);
 	__uint(max_entries, XG_CNT__MAX);
 } global_stats SEC(".maps");
+
+/* Headers of dropped packets for `xdpguard samples` and --pcap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XG_SAMPLES_BYTES);
+} samples SEC(".maps");
+
+/* Per-CPU budget of samples: no atomics even on the drop path. */
+struct sample_budget {
+	__u64 sec;
+	__u32 n;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct sample_budget);
+	__uint(max_entries, 1);
+} sample_budget SEC(".maps");
 
 /* What the transport header told us; all zero when there was none. */
 struct l4_info {
@@ -204,6 +225,51 @@ static __always_inline void count_dst(const struct xg_addr *dst,
 	d->icmp_echo += l4->echo;
 }
 
+/*
+ * Called on the drop path only. Budget windows are 2^30 ns (1.07 s) long so
+ * the window number is a shift, not a division; past the budget the cost is
+ * one per-CPU lookup and a compare.
+ */
+static __always_inline void sample_drop(struct xdp_md *ctx, __u32 reason,
+					__u64 len, __u64 now)
+{
+	struct sample_budget *b;
+	struct xg_sample *r;
+	__u32 zero = 0;
+	__u64 cap; /* 64-bit: a u32 copy would hide the bound */
+
+	if (!sample_rate)
+		return;
+	b = bpf_map_lookup_elem(&sample_budget, &zero);
+	if (!b)
+		return;
+	if (b->sec != now >> 30) {
+		b->sec = now >> 30;
+		b->n = 0;
+	}
+	if (b->n >= sample_rate)
+		return;
+	b->n++;
+	r = bpf_ringbuf_reserve(&samples, sizeof(*r), 0);
+	if (!r)
+		return;
+	cap = len < XG_SAMPLE_SNAP ? len : XG_SAMPLE_SNAP;
+	if (cap < 1) {
+		bpf_ringbuf_discard(r, 0);
+		return;
+	}
+	r->ts_ns = now;
+	r->ifindex = ctx->ingress_ifindex;
+	r->reason = reason;
+	r->pkt_len = len;
+	r->cap_len = cap;
+	if (bpf_xdp_load_bytes(ctx, 0, r->data, cap)) {
+		bpf_ringbuf_discard(r, 0);
+		return;
+	}
+	bpf_ringbuf_submit(r, 0);
+}
+
 SEC("xdp")
 int xdpguard_prog(struct xdp_md *ctx)
 {
@@ -259,6 +325,7 @@ int xdpguard_prog(struct xdp_md *ctx)
 
 		if (reason >= XG_REASON__MAX)
 			reason = XG_REASON_NONE;
+		sample_drop(ctx, reason, len, now);
 		return verdict(XG_CNT_DROP_BASE + reason, len, XDP_DROP);
 	}
 

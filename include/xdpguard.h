@@ -21,6 +21,8 @@
 #define XG_MAP_SRC "src_stats"
 #define XG_MAP_DST "dst_stats"
 #define XG_MAP_GLOBAL "global_stats"
+#define XG_MAP_SAMPLES "samples"
+#define XG_MAP_SAMPLE_BUDGET "sample_budget"
 /* Pinned bpf_link of interface NAME: "<pin dir>/link_<NAME>". */
 #define XG_LINK_PREFIX "link_"
 
@@ -123,6 +125,24 @@ enum xg_counter_idx {
 struct xg_counter {
 	__u64 pkts;
 	__u64 bytes;
+};
+
+/*
+ * A sample of a dropped packet, sent to the "samples" ring buffer at most
+ * sample_rate times per second per CPU (the daemon caps the total). Only
+ * the first XG_SAMPLE_SNAP bytes are kept: enough for Ethernet, two VLAN
+ * tags, IPv6 with a few extension headers and the transport header.
+ */
+#define XG_SAMPLE_SNAP 128
+#define XG_SAMPLES_BYTES (128 * 1024)
+
+struct xg_sample {
+	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	__u32 ifindex;
+	__u32 reason; /* enum xg_reason of the ban */
+	__u32 pkt_len; /* length on the wire */
+	__u32 cap_len; /* bytes in data[] */
+	__u8 data[XG_SAMPLE_SNAP];
 };
 
 #endif /* XDPGUARD_H */

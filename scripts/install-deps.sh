@@ -12,7 +12,10 @@ PKGS=(
 	libmicrohttpd-dev libpcap-dev
 	# tests
 	libcmocka-dev iproute2 iputils-ping nmap hping3 tcpreplay iperf3
-	tcpdump ethtool netcat-openbsd procps curl python3 util-linux
+	tcpdump ethtool netcat-openbsd procps curl python3 util-linux tmux
+	# Not installed here: prometheus (for promtool), because the package
+	# also enables a Prometheus server. The metrics tests use promtool
+	# when present and a strict parser of their own always.
 	# bench: xdp-filter's program as the reference to beat
 	xdp-tools
 )

@@ -52,6 +52,24 @@ static const char *one_arg(const char *verb, int argc, char **argv,
 	return argv[optind];
 }
 
+/* --json confirmation: {"action", "addr"|"prefix", ["reason", "ttl_s"]} */
+static void print_action(const char *action, const char *key, const char *what,
+			 const char *reason, __u64 ttl)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "action", json_object_new_string(action));
+	json_object_object_add(o, key, json_object_new_string(what));
+	if (reason) {
+		json_object_object_add(o, "reason",
+				       json_object_new_string(reason));
+		json_object_object_add(
+			o, "ttl_s",
+			ttl ? json_object_new_int64(ttl / NSEC_PER_SEC) : NULL);
+	}
+	xg_print_json(o);
+}
+
 static int open_maps(const char *verb, struct xg_maps *m)
 {
 	if (xg_need_root(verb))
@@ -64,9 +82,11 @@ int do_ban(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "ttl", required_argument, NULL, 't' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
 		{},
 	};
 	__u32 reason = XG_REASON_MANUAL;
+	bool json = false;
 	char a[XG_ADDR_STRLEN], d[32];
 	struct xg_addr addr;
 	struct xg_maps m;
@@ -91,6 +111,9 @@ int do_ban(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'j':
+			json = true;
+			break;
 		default:
 			return xg_usage_error("ban", "unknown option '%s'",
 					      argv[optind - 1]);
@@ -110,6 +133,9 @@ int do_ban(int argc, char **argv)
 	err = xg_ban_add(m.bans, &addr, ttl, reason, 1);
 	if (err)
 		xg_err("cannot ban %s: %s", argv[optind], xg_bpf_strerror(err));
+	else if (json)
+		print_action("ban", "addr", xg_addr_str(&addr, a, sizeof(a)),
+			     xg_reason_name(reason), ttl);
 	else
 		printf("banned %s (%s) for %s\n",
 		       xg_addr_str(&addr, a, sizeof(a)), xg_reason_name(reason),
@@ -123,7 +149,8 @@ int do_ban(int argc, char **argv)
 
 int do_unban(int argc, char **argv)
 {
-	const char *s = one_arg("unban", argc, argv, "address", NULL);
+	bool json = false;
+	const char *s = one_arg("unban", argc, argv, "address", &json);
 	char a[XG_ADDR_STRLEN];
 	struct xg_addr addr;
 	struct xg_maps m;
@@ -143,6 +170,8 @@ int do_unban(int argc, char **argv)
 		xg_err("%s is not banned", a);
 	else if (err)
 		xg_err("cannot unban %s: %s", a, xg_bpf_strerror(err));
+	else if (json)
+		print_action("unban", "addr", a, NULL, 0);
 	else
 		printf("unbanned %s\n", a);
 	xg_maps_close(&m);
@@ -236,7 +265,8 @@ int do_bans(int argc, char **argv)
 
 static int edit_allow(const char *verb, int argc, char **argv, bool add)
 {
-	const char *s = one_arg(verb, argc, argv, "prefix", NULL);
+	bool json = false;
+	const char *s = one_arg(verb, argc, argv, "prefix", &json);
 	char p[XG_ADDR_STRLEN + 8];
 	struct xg_lpm_key k;
 	struct xg_maps m;
@@ -256,6 +286,8 @@ static int edit_allow(const char *verb, int argc, char **argv, bool add)
 		xg_err("%s is not in the allowlist", p);
 	else if (err)
 		xg_err("cannot %s %s: %s", verb, p, xg_bpf_strerror(err));
+	else if (json)
+		print_action(verb, "prefix", p, NULL, 0);
 	else
 		printf("%s %s\n",
 		       add ? "allowed" : "removed from allowlist:", p);

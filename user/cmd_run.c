@@ -23,7 +23,9 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdpguard run -i IFACE [-i IFACE ...] [--mode native|generic|auto]\n"
-		"                    [--config FILE] [--json] [--dry-run] [--SETTING VALUE ...]\n"
+		"                    [--config FILE] [--json] [--dry-run] [--syslog]\n"
+		"                    [--metrics [ADDR:]PORT] [--log-file PATH] [--pcap FILE]\n"
+		"                    [--SETTING VALUE ...]\n"
 		"settings (also [section] name = value in the config file):\n");
 	xg_cfg_usage(f);
 }
@@ -71,6 +73,8 @@ int do_run(int argc, char **argv)
 			cfg.json = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			cfg.det.dry_run = true;
+		} else if (!strcmp(a, "--syslog")) {
+			cfg.obs.syslog = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			run_usage(stdout);
 			return 0;
@@ -98,6 +102,7 @@ int do_run(int argc, char **argv)
 int do_detach(int argc, char **argv)
 {
 	const char *ifname = NULL;
+	bool json = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -105,6 +110,8 @@ int do_detach(int argc, char **argv)
 		     !strcmp(argv[i], "--interface")) &&
 		    i + 1 < argc && !ifname)
 			ifname = argv[++i];
+		else if (!strcmp(argv[i], "--json"))
+			json = true;
 		else
 			return xg_usage_error(
 				"detach", "unexpected argument '%s'", argv[i]);
@@ -115,6 +122,16 @@ int do_detach(int argc, char **argv)
 		return 1;
 	if (xg_detach_pinned(ifname))
 		return 1;
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "action",
+				       json_object_new_string("detach"));
+		json_object_object_add(o, "iface",
+				       json_object_new_string(ifname));
+		xg_print_json(o);
+		return 0;
+	}
 	printf("detached xdpguard from %s\n", ifname);
 	return 0;
 }

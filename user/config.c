@@ -10,7 +10,7 @@
 #include "config.h"
 #include "parse.h"
 
-enum type { T_U32, T_DUR, T_DOUBLE, T_BOOL, T_MODE };
+enum type { T_U32, T_DUR, T_DOUBLE, T_BOOL, T_MODE, T_STR };
 
 struct setting {
 	const char *section;
@@ -24,6 +24,9 @@ struct setting {
 #define DET(f) offsetof(struct xg_run_cfg, det.f)
 #define LOAD(f) offsetof(struct xg_run_cfg, load.f)
 #define RUN(f) offsetof(struct xg_run_cfg, f)
+#define OBS(f) offsetof(struct xg_run_cfg, obs.f)
+/* A T_STR's max is the size of its buffer. */
+#define STRSZ(f) sizeof(((struct xg_run_cfg *)0)->obs.f)
 #define DAY 86400.0
 
 static const struct setting settings[] = {
@@ -73,6 +76,20 @@ static const struct setting settings[] = {
 	  "tracked destinations (LRU)" },
 	{ "maps", "port_win_shift", T_U32, LOAD(port_win_shift), 26, 40,
 	  "port window = 2^N ns (33 = 8.6 s)" },
+	{ "observe", "metrics", T_STR, OBS(metrics), 0, STRSZ(metrics),
+	  "serve Prometheus metrics on [ADDR:]PORT (loopback unless ADDR); off by default" },
+	{ "observe", "log_file", T_STR, OBS(log_file), 0, STRSZ(log_file),
+	  "append events as JSON lines to this file (reopened on SIGHUP)" },
+	{ "observe", "syslog", T_BOOL, OBS(syslog), 0, 0,
+	  "send events to syslog too (flag: --syslog)" },
+	{ "observe", "pcap", T_STR, OBS(pcap), 0, STRSZ(pcap),
+	  "append drop samples to this pcap file (reopened on SIGHUP)" },
+	{ "observe", "sample_rate", T_U32, LOAD(sample_rate), 0, 1000,
+	  "dropped-packet samples kept per second; 0 = off" },
+	{ "observe", "pressure_pct", T_U32, OBS(pressure_pct), 10, 100,
+	  "a CPU's softirq share (percent) that means the receive path is saturated" },
+	{ "observe", "pressure_secs", T_U32, OBS(pressure_secs), 1, 3600,
+	  "seconds the share must hold before the host pressure alarm" },
 };
 
 void xg_cfg_defaults(struct xg_run_cfg *c)
@@ -84,6 +101,8 @@ void xg_cfg_defaults(struct xg_run_cfg *c)
 	c->load.src_max = XG_SRC_MAX_DEFAULT;
 	c->load.dst_max = XG_DST_MAX_DEFAULT;
 	c->load.port_win_shift = 33;
+	c->load.sample_rate = 10;
+	xg_obs_defaults(&c->obs);
 	c->poll_ms = 200;
 	c->conn_poll_ms = 1000;
 	c->mode = XG_MODE_AUTO;
@@ -155,6 +174,13 @@ static int apply(struct xg_run_cfg *c, const struct setting *s, const char *v,
 		if (err)
 			*why = "expected native, generic or auto";
 		return err;
+	case T_STR:
+		if (strlen(v) >= s->max) {
+			*why = "too long";
+			return -ENAMETOOLONG;
+		}
+		strcpy(p, v);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -252,7 +278,7 @@ int xg_cfg_check(const struct xg_run_cfg *c)
 		xg_err("ban_ttl is longer than ban_ttl_max");
 		return -EINVAL;
 	}
-	return 0;
+	return xg_obs_check(&c->obs);
 }
 
 void xg_cfg_usage(FILE *f)

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include "detect.h"
 #include "loader.h"
+#include "obs.h"
 
 struct xg_run_cfg {
 	struct xg_detect_cfg det;
 	struct xg_load_opts load;
+	struct xg_obs_cfg obs;
 	__u32 poll_ms;
 	__u32 conn_poll_ms; /* sock_diag scan period; 0 = off */
 	enum xg_mode mode;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The daemon loop. It waits in poll() on a timerfd (poll interval) and a
- * signalfd (SIGINT, SIGTERM), so signals need no handler and nothing runs
- * in signal context. Each tick reads the counters, lets the detector judge
+ * The daemon loop. It waits in poll() on a timerfd (poll interval), a
+ * signalfd (SIGINT, SIGTERM; SIGHUP reopens the log files) and the drop
+ * sample ring buffer, so signals need no handler and nothing runs in signal
+ * context. Each tick reads the counters, lets the detector judge
  * them against the measured monotonic time (never the sleep length), writes
  * the bans it decides, and sweeps expired ones.
  */
@@ -24,6 +25,7 @@
 #include "daemon.h"
 #include "detect.h"
 #include "maps.h"
+#include "obs.h"
 #include "output.h"
 #include "parse.h"
 #include "sockdiag.h"
@@ -33,6 +35,7 @@ struct daemon {
 	const struct xg_run_cfg *cfg;
 	struct xg_loader loader;
 	struct xg_detector *det;
+	struct xg_obs *obs;
 	int bans_fd;
 	int allow_fd;
 	__u64 last_conn_ns;
@@ -54,6 +57,7 @@ static void on_event(const struct xg_event *ev, void *ctx)
 	int err;
 
 	xg_output_event(ev);
+	xg_obs_event(d->obs, ev);
 	if (ev->type != XG_EV_BAN)
 		return;
 	err = xg_ban_add(d->bans_fd, &ev->src, ev->ttl_ns, ev->reason,
@@ -77,6 +81,7 @@ static void on_unban(const struct xg_ban_entry *e, void *ctx)
 		json_object_new_string(xg_reason_name(e->ban.reason)));
 	xg_output_note("unban", o, "src=%s reason=%s (expired)", a,
 		       xg_reason_name(e->ban.reason));
+	xg_obs_unban(d->obs);
 	xg_detector_forget(d->det, &e->addr);
 }
 
@@ -87,7 +92,7 @@ static void tick(struct daemon *d)
 	struct xg_src_sample *src = NULL;
 	struct xg_dst_sample *dst = NULL;
 	size_t nsrc = 0, ndst = 0;
-	__u64 now;
+	__u64 now, t0 = xg_mono_ns();
 
 	if (xg_read_sources(bpf_map__fd(skel->maps.src_stats),
 			    cfg->load.port_win_shift, &src, &nsrc) ||
@@ -108,6 +113,7 @@ static void tick(struct daemon *d)
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
 	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, d);
+	xg_obs_polled(d->obs, t0, src, nsrc, ndst);
 out:
 	free(src);
 	free(dst);
@@ -200,15 +206,19 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 {
 	struct daemon d = { .cfg = cfg };
 	int lock_fd, sfd = -1, tfd = -1, err, i;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 
 	xg_output_init(stdout, cfg->json);
 	lock_fd = take_lock();
 	if (lock_fd < 0)
 		return lock_fd;
-	err = xg_load(&d.loader, &cfg->load);
+	err = xg_obs_open(&d.obs, &cfg->obs, cfg->det.realert_ns,
+			  cfg->load.sample_rate);
 	if (err)
 		goto out_lock;
+	err = xg_load(&d.loader, &cfg->load);
+	if (err)
+		goto out_obs;
 	for (i = 0; i < cfg->nifs; i++) {
 		err = xg_attach(&d.loader, cfg->ifaces[i], cfg->mode);
 		if (err)
@@ -222,17 +232,21 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 		goto out_unload;
 	}
 	err = make_fds(&sfd, &tfd, cfg->poll_ms);
+	if (!err)
+		err = xg_obs_start(d.obs, d.loader.skel);
 	if (err)
 		goto out_det;
 	announce(&d);
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	/* poll() skips a negative fd: no samples, nothing to wait for. */
+	pfd[2] = (struct pollfd){ .fd = xg_obs_fd(d.obs), .events = POLLIN };
 	for (;;) {
 		struct signalfd_siginfo si;
 		__u64 ticks;
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
@@ -240,12 +254,17 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 			break;
 		}
 		if (pfd[0].revents & POLLIN &&
-		    read(sfd, &si, sizeof(si)) == sizeof(si) &&
-		    si.ssi_signo != SIGHUP) {
-			xg_output_note("stop", NULL, "%s: detaching",
-				       strsignal(si.ssi_signo));
-			break;
+		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				xg_obs_reopen(d.obs);
+			} else {
+				xg_output_note("stop", NULL, "%s: detaching",
+					       strsignal(si.ssi_signo));
+				break;
+			}
 		}
+		if (pfd[2].revents & POLLIN)
+			xg_obs_consume(d.obs);
 		if (pfd[1].revents & POLLIN &&
 		    read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 			if (!xg_any_attached(&d.loader)) {
@@ -263,8 +282,13 @@ out_det:
 	xg_detector_free(d.det);
 	free(d.conns);
 out_unload:
+	/* Before unload: the metrics server reads the maps. */
+	xg_obs_close(d.obs);
+	d.obs = NULL;
 	/* Maps stay pinned: bans survive until the next run. */
 	xg_unload(&d.loader);
+out_obs:
+	xg_obs_close(d.obs);
 out_lock:
 	close(lock_fd);
 	return err;

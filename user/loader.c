@@ -79,6 +79,7 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 		return err;
 	}
 	skel->rodata->port_win_shift = o->port_win_shift;
+	skel->rodata->sample_rate = o->sample_rate;
 	bpf_map__set_max_entries(skel->maps.bans, o->bans_max);
 	bpf_map__set_max_entries(skel->maps.allow, o->allow_max);
 	bpf_map__set_max_entries(skel->maps.src_stats, o->src_max);
@@ -272,9 +273,10 @@ static bool any_link_pinned(void)
 
 int xg_unpin_if_unused(void)
 {
-	static const char *const maps[] = { XG_MAP_BANS, XG_MAP_ALLOW,
-					    XG_MAP_SRC, XG_MAP_DST,
-					    XG_MAP_GLOBAL };
+	static const char *const maps[] = { XG_MAP_BANS,	 XG_MAP_ALLOW,
+					    XG_MAP_SRC,		 XG_MAP_DST,
+					    XG_MAP_GLOBAL,	 XG_MAP_SAMPLES,
+					    XG_MAP_SAMPLE_BUDGET };
 	char path[256];
 	size_t i;
 

@@ -16,6 +16,7 @@ struct xg_load_opts {
 	__u32 src_max;
 	__u32 dst_max;
 	__u32 port_win_shift;
+	__u32 sample_rate; /* drop samples per CPU per second; 0 = off */
 };
 
 struct xg_iface {

@@ -24,18 +24,20 @@ static const struct verb {
 	{ "stats", do_stats,
 	  "stats [--watch S] [--json] [--top N]  totals, rates, top sources" },
 	{ "top", do_top,
-	  "top [--interval S]      live view of rates and top sources" },
+	  "top [--interval S] [--sort K] [--json]  live view (keys: p s i d b q)" },
+	{ "samples", do_samples,
+	  "samples [--follow] [--json]  headers of recently dropped packets" },
 	{ "ban", do_ban,
-	  "ban ADDR [--ttl DUR] [--reason R]  drop a source (default: until unbanned)" },
-	{ "unban", do_unban, "unban ADDR              lift a ban" },
+	  "ban ADDR [--ttl DUR] [--reason R] [--json]  drop a source (default: until unbanned)" },
+	{ "unban", do_unban, "unban ADDR [--json]     lift a ban" },
 	{ "bans", do_bans, "bans [--json]           list live bans" },
 	{ "allow", do_allow,
-	  "allow PREFIX            never drop or ban PREFIX" },
+	  "allow PREFIX [--json]   never drop or ban PREFIX" },
 	{ "unallow", do_unallow,
-	  "unallow PREFIX          remove an allowlist entry" },
+	  "unallow PREFIX [--json] remove an allowlist entry" },
 	{ "allows", do_allows, "allows [--json]         list the allowlist" },
 	{ "detach", do_detach,
-	  "detach -i IFACE         remove xdpguard from IFACE (and its pins when unused)" },
+	  "detach -i IFACE [--json]  remove xdpguard from IFACE (and its pins when unused)" },
 };
 
 static void usage(FILE *f)
@@ -46,7 +48,9 @@ static void usage(FILE *f)
 		"usage: xdpguard [-v] [--pin-dir DIR] VERB [ARGS]\n\nverbs:\n");
 	for (i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "  %s\n", verbs[i].usage);
-	fprintf(f, "\n'xdpguard run --help' lists every detection setting.\n");
+	fprintf(f,
+		"\n'xdpguard run --help' lists every detection setting.\n"
+		"--json: one JSON document per result (schemas: docs/json.md).\n");
 }
 
 int xg_usage_error(const char *verb, const char *fmt, ...)

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Formats events. Each event is one line and flushed at once, so a pipe
- * (jq, a log shipper) sees it the moment it happens.
+ * (jq, a log shipper) sees it the moment it happens; the same event also
+ * goes to the log file and syslog when those are on (evlog.c).
  */
 #include <stdarg.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "common.h"
+#include "evlog.h"
 #include "output.h"
 #include "parse.h"
 
@@ -46,12 +49,12 @@ static __u64 mono_to_real(__u64 mono)
 void xg_print_json(json_object *o)
 {
 	fprintf(out ? out : stdout, "%s\n",
-		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_to_json_string_ext(o, XG_JSON_FLAGS));
 	fflush(out ? out : stdout);
 	json_object_put(o);
 }
 
-static void event_json(const struct xg_event *ev, const char *ts)
+static json_object *event_json(const struct xg_event *ev, const char *ts)
 {
 	char a[XG_ADDR_STRLEN];
 	json_object *o = json_object_new_object();
@@ -88,57 +91,78 @@ static void event_json(const struct xg_event *ev, const char *ts)
 		json_object_object_add(o, "repeat",
 				       json_object_new_int64(ev->repeat));
 	}
-	xg_print_json(o);
+	return o;
+}
+
+/*
+ * Every event goes to stdout (text or JSON) and to the event log sinks
+ * (JSON lines file, syslog), built once. Consumes o.
+ */
+static void emit(json_object *o, const char *ts, const char *text, int prio)
+{
+	FILE *f = out ? out : stdout;
+
+	xg_evlog_write(o, text, prio);
+	if (as_json)
+		fprintf(f, "%s\n",
+			json_object_to_json_string_ext(o, XG_JSON_FLAGS));
+	else
+		fprintf(f, "%s %s\n", ts, text);
+	fflush(f);
+	json_object_put(o);
 }
 
 void xg_output_event(const struct xg_event *ev)
 {
-	char ts[40], a[XG_ADDR_STRLEN], b[XG_ADDR_STRLEN], d[32];
-	FILE *f = out ? out : stdout;
+	char ts[40], a[XG_ADDR_STRLEN], b[XG_ADDR_STRLEN], d[32], text[512];
+	int n;
 
 	xg_ts_str(mono_to_real(ev->ts_ns), ts, sizeof(ts));
-	if (as_json) {
-		event_json(ev, ts);
-		return;
-	}
-	fprintf(f, "%s %-10s %-17s", ts, xg_event_type_name(ev->type),
-		xg_kind_name(ev->kind));
+	n = snprintf(text, sizeof(text), "%-10s %-17s",
+		     xg_event_type_name(ev->type), xg_kind_name(ev->kind));
 	if (ev->has_src)
-		fprintf(f, " src=%s", xg_addr_str(&ev->src, a, sizeof(a)));
+		n += snprintf(text + n, sizeof(text) - n, " src=%s",
+			      xg_addr_str(&ev->src, a, sizeof(a)));
 	if (ev->has_dst)
-		fprintf(f, " dst=%s", xg_addr_str(&ev->dst, b, sizeof(b)));
+		n += snprintf(text + n, sizeof(text) - n, " dst=%s",
+			      xg_addr_str(&ev->dst, b, sizeof(b)));
 	if (ev->proto)
-		fprintf(f, " proto=%s", ev->proto);
-	fprintf(f, " value=%llu threshold=%llu", (unsigned long long)ev->value,
-		(unsigned long long)ev->threshold);
+		n += snprintf(text + n, sizeof(text) - n, " proto=%s",
+			      ev->proto);
+	n += snprintf(text + n, sizeof(text) - n, " value=%llu threshold=%llu",
+		      (unsigned long long)ev->value,
+		      (unsigned long long)ev->threshold);
 	if (ev->type == XG_EV_BAN)
-		fprintf(f, " ttl=%s repeat=%u",
-			xg_duration_str(ev->ttl_ns, d, sizeof(d)), ev->repeat);
-	fputc('\n', f);
-	fflush(f);
+		snprintf(text + n, sizeof(text) - n, " ttl=%s repeat=%u",
+			 xg_duration_str(ev->ttl_ns, d, sizeof(d)), ev->repeat);
+	emit(event_json(ev, ts), ts, text,
+	     ev->type == XG_EV_ALERT || ev->type == XG_EV_BAN ? LOG_WARNING :
+	     ev->type == XG_EV_SUPPRESSED		      ? LOG_NOTICE :
+								LOG_INFO);
 }
 
 void xg_output_note(const char *event, json_object *extra, const char *fmt, ...)
 {
-	FILE *f = out ? out : stdout;
-	char ts[40], msg[512];
+	char ts[40], msg[512], text[600];
+	json_object *o = json_object_new_object();
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	xg_ts_str(xg_real_ns(), ts, sizeof(ts));
-	if (as_json) {
-		json_object *o = extra ? extra : json_object_new_object();
-
-		json_object_object_add(o, "ts", json_object_new_string(ts));
-		json_object_object_add(o, "event",
-				       json_object_new_string(event));
-		json_object_object_add(o, "msg", json_object_new_string(msg));
-		xg_print_json(o);
-		return;
+	/* "ts" and "event" first, as in the detector's events. */
+	json_object_object_add(o, "ts", json_object_new_string(ts));
+	json_object_object_add(o, "event", json_object_new_string(event));
+	if (extra) {
+		json_object_object_foreach(extra, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+		json_object_put(extra);
 	}
-	json_object_put(extra);
-	fprintf(f, "%s %-10s %s\n", ts, event, msg);
-	fflush(f);
+	json_object_object_add(o, "msg", json_object_new_string(msg));
+	snprintf(text, sizeof(text), "%-10s %s", event, msg);
+	emit(o, ts, text,
+	     !strcmp(event, "error") ? LOG_ERR :
+	     !strcmp(event, "alert") ? LOG_WARNING :
+				       LOG_INFO);
 }

@@ -8,6 +8,9 @@
 #include <json-c/json.h>
 #include "detect.h"
 
+/* Every JSON xdpguard prints: one line, "/" not escaped. */
+#define XG_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 void xg_output_init(FILE *f, bool json);
 /* An event from the detector or the ban sweeper. */
 void xg_output_event(const struct xg_event *ev);

@@ -148,7 +148,8 @@ teardown() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$XDPGUARD_PIN_DIR" "$T_DIR"
-	rm -f "/run/xdpguard-$(basename "$XDPGUARD_PIN_DIR").pid"
+	# The lock and the state files (alarms.json, samples.json) in /run.
+	rm -f "/run/xdpguard-$(basename "$XDPGUARD_PIN_DIR")".*
 }
 
 finish() {

@@ -109,12 +109,14 @@ struct xg_source {
  * Small shared state, element 0 of the meta array. prefixes gates the trie
  * lookup: writers set it before their first insert and only the daemon's
  * sweep clears it, after finding the trie empty, so an empty trie costs the
- * datapath one array load. The counters are maintained by user space only.
+ * datapath one array load. The counters are kept by user space only, under
+ * its lists lock.
  */
 struct xg_meta {
 	__u32 prefixes; /* nonzero: ban_prefixes may hold entries */
 	__u32 pad;
-	__u64 changes; /* bumped on every ban change: the daemon saves its state */
+	__u64 changes; /* any ban changed: the daemon saves its state */
+	__u64 prefix_changes; /* ban_prefixes or sources changed */
 	__u64 full_bans; /* bans refused because the bans map was full */
 	__u64 full_prefixes; /* prefix bans refused: ban_prefixes was full */
 };

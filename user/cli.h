@@ -16,6 +16,7 @@ int do_stats(int argc, char **argv);
 int do_top(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_detach(int argc, char **argv);
+int do_import(int argc, char **argv);
 
 /* "unexpected argument", "missing X" and unknown options all look alike. */
 int xg_usage_error(const char *verb, const char *fmt, ...)

@@ -42,11 +42,15 @@ int xg_maps_open(struct xg_maps *m)
 	int err;
 
 	m->bans = m->allow = m->src = m->dst = m->global = -1;
+	m->prefixes = m->sources = m->meta = -1;
 	if ((err = open_pin(XG_MAP_BANS, &m->bans)) ||
 	    (err = open_pin(XG_MAP_ALLOW, &m->allow)) ||
 	    (err = open_pin(XG_MAP_SRC, &m->src)) ||
 	    (err = open_pin(XG_MAP_DST, &m->dst)) ||
-	    (err = open_pin(XG_MAP_GLOBAL, &m->global))) {
+	    (err = open_pin(XG_MAP_GLOBAL, &m->global)) ||
+	    (err = open_pin(XG_MAP_PREFIXES, &m->prefixes)) ||
+	    (err = open_pin(XG_MAP_SOURCES, &m->sources)) ||
+	    (err = open_pin(XG_MAP_META, &m->meta))) {
 		xg_maps_close(m);
 		return err;
 	}
@@ -55,7 +59,8 @@ int xg_maps_open(struct xg_maps *m)
 
 void xg_maps_close(struct xg_maps *m)
 {
-	int *fds[] = { &m->bans, &m->allow, &m->src, &m->dst, &m->global };
+	int *fds[] = { &m->bans,   &m->allow,	 &m->src,     &m->dst,
+		       &m->global, &m->prefixes, &m->sources, &m->meta };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(fds); i++) {

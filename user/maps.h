@@ -13,6 +13,9 @@ struct xg_maps {
 	int src;
 	int dst;
 	int global;
+	int prefixes;
+	int sources;
+	int meta;
 };
 
 /* Opens every pinned map; a missing pin dir means xdpguard is not loaded. */

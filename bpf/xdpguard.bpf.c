@@ -321,7 +321,7 @@ int xdpguard_prog(struct xdp_md *ctx)
 		ban = NULL;
 	if (!ban) {
 		m = bpf_map_lookup_elem(&meta, &zero);
-		if (m && m->prefixes)
+		if (m && m->prefix_entries)
 			ban = prefix_ban(&lk, now);
 	}
 	if (ban) {

@@ -97,7 +97,8 @@ struct xg_prefix_ban {
 #define XG_SOURCE_NAME_LEN 64
 struct xg_source {
 	__u64 expires_ns; /* every prefix of the list expires then; 0 = never */
-	__u64 created_ns; /* last import */
+	__u64 created_ns; /* first import (kept by later ones) */
+	__u64 loaded_ns; /* latest import */
 	__u32 count; /* prefixes it lists */
 	__u32 pad;
 	char name
@@ -106,15 +107,13 @@ struct xg_source {
 };
 
 /*
- * Small shared state, element 0 of the meta array. prefixes gates the trie
- * lookup: writers set it before their first insert and only the daemon's
- * sweep clears it, after finding the trie empty, so an empty trie costs the
- * datapath one array load. The counters are kept by user space only, under
- * its lists lock.
+ * Small shared state, element 0 of the meta array, kept by user space under
+ * its lists lock. prefix_entries gates the datapath's trie lookup, so an
+ * empty trie costs one array load: writers raise it before they insert and
+ * lower it after they delete, so it never reads 0 while entries exist.
  */
 struct xg_meta {
-	__u32 prefixes; /* nonzero: ban_prefixes may hold entries */
-	__u32 pad;
+	__u64 prefix_entries; /* entries in ban_prefixes (an upper bound) */
 	__u64 changes; /* any ban changed: the daemon saves its state */
 	__u64 prefix_changes; /* ban_prefixes or sources changed */
 	__u64 full_bans; /* bans refused because the bans map was full */

@@ -161,9 +161,9 @@ int do_ban(int argc, char **argv)
 	if (exact) {
 		err = xg_ban_add(m.bans, &addr, ttl, reason, 1);
 		if (!err)
-			err = xg_meta_update(m.meta, XG_META_CHANGED, NULL);
+			err = xg_meta_note(m.meta, XG_META_CHANGED);
 		else if (err == -E2BIG)
-			xg_meta_update(m.meta, XG_META_FULL_BANS, NULL);
+			xg_meta_note(m.meta, XG_META_FULL_BANS);
 		xg_addr_str(&addr, a, sizeof(a));
 	} else {
 		err = xg_prefix_ban(&l, &k, ttl, reason, 1, NULL);
@@ -206,7 +206,7 @@ int do_unban(int argc, char **argv)
 	if (exact) {
 		err = xg_ban_del(m.bans, &addr);
 		if (!err)
-			xg_meta_update(m.meta, XG_META_CHANGED, NULL);
+			xg_meta_note(m.meta, XG_META_CHANGED);
 		xg_addr_str(&addr, a, sizeof(a));
 	} else {
 		err = xg_prefix_unban(&l, &k, &left);

@@ -188,7 +188,14 @@ static int apply_locked(const struct xg_lists *l,
 		snprintf(rec.note, sizeof(rec.note), "%s",
 			 o->note ? o->note : "");
 		rec.expires_ns = o->expires_ns;
-		rec.created_ns = o->created_ns ? o->created_ns : now;
+		/*
+		 * Kept across re-imports: an unchanged list then rewrites
+		 * nothing (its entries' creation time is the list's).
+		 */
+		rec.created_ns = o->created_ns	 ? o->created_ns :
+				 old_rec.name[0] ? old_rec.created_ns :
+						   now;
+		rec.loaded_ns = now;
 		rec.count = n;
 	}
 	src[slot] = rec;
@@ -250,12 +257,12 @@ static int apply_locked(const struct xg_lists *l,
 	if (max && ncur + added > max) {
 		xg_err("cannot load '%s': ban_prefixes would hold %zu entries, over its capacity of %u (raise prefix_bans_max)",
 		       o->name, ncur + added, max);
-		xg_meta_update(l->meta, XG_META_FULL_PREFIXES, NULL);
+		xg_meta_update(l->meta, XG_META_FULL_PREFIXES, 0, NULL);
 		err = -ENOSPC;
 		goto out;
 	}
-	/* The gate goes up before the first entry lands. */
-	err = xg_meta_update(l->meta, XG_META_PREFIXES, NULL);
+	/* The gate counts the new entries before the first one lands. */
+	err = xg_meta_update(l->meta, XG_META_PREFIXES, added, NULL);
 	if (!err && bpf_map_update_elem(l->sources, &slot, &rec, BPF_ANY))
 		err = -errno;
 	if (err) {
@@ -265,9 +272,13 @@ static int apply_locked(const struct xg_lists *l,
 	}
 	err = write_batch(l->prefixes, &up, &done);
 	if (err) {
-		if (err == -ENOSPC || err == -E2BIG || err == -ENOMEM)
-			xg_meta_update(l->meta, XG_META_FULL_PREFIXES, NULL);
 		rollback(l->prefixes, &up, done);
+		xg_meta_update(l->meta,
+			       err == -ENOSPC || err == -E2BIG ||
+					       err == -ENOMEM ?
+				       XG_META_FULL_PREFIXES :
+				       0,
+			       -(long long)added, NULL);
 		bpf_map_update_elem(l->sources, &slot, &old_rec, BPF_ANY);
 		xg_err("cannot load '%s': writing prefix %zu of %zu failed: %s; nothing was changed",
 		       o->name, done + 1, up.n, xg_bpf_strerror(err));
@@ -289,7 +300,7 @@ static int apply_locked(const struct xg_lists *l,
 
 		bpf_map_update_elem(l->sources, &slot, &none, BPF_ANY);
 	}
-	xg_meta_update(l->meta, XG_META_PREFIXES, NULL);
+	xg_meta_update(l->meta, XG_META_PREFIXES, -(long long)ndel, NULL);
 	if (r) {
 		r->slot = slot;
 		r->total = n;

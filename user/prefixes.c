@@ -7,6 +7,7 @@
  * lock, so a CLI ban, an import and the daemon's sweep never lose each
  * other's owners.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -100,13 +101,26 @@ void xg_prefix_mask(const struct xg_lpm_key *k, __u32 len,
 	}
 }
 
+static __u64 be64_at(const __u8 *p)
+{
+	__u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return be64toh(v);
+}
+
+/* Two 64-bit compares, not memcmp(): sorting a million keys is mostly this. */
 int xg_lpm_key_cmp(const void *a, const void *b)
 {
 	const struct xg_lpm_key *x = a, *y = b;
-	int c = memcmp(x->a, y->a, sizeof(x->a));
+	__u64 p = be64_at(x->a), q = be64_at(y->a);
 
-	if (c)
-		return c;
+	if (p == q) {
+		p = be64_at(x->a + 8);
+		q = be64_at(y->a + 8);
+	}
+	if (p != q)
+		return p < q ? -1 : 1;
 	return x->prefixlen < y->prefixlen ? -1 : x->prefixlen > y->prefixlen;
 }
 
@@ -159,7 +173,7 @@ int xg_meta_read(int fd, struct xg_meta *m)
 	return bpf_map_lookup_elem(fd, &zero, m) ? -errno : 0;
 }
 
-int xg_meta_update(int fd, unsigned int ops, __u64 *before)
+int xg_meta_update(int fd, unsigned int ops, long long entries, __u64 *before)
 {
 	struct xg_meta m;
 	__u32 zero = 0;
@@ -175,13 +189,29 @@ int xg_meta_update(int fd, unsigned int ops, __u64 *before)
 	if (ops & XG_META_PREFIXES) {
 		m.changes++;
 		m.prefix_changes++;
-		m.prefixes = 1;
 	}
 	if (ops & XG_META_FULL_BANS)
 		m.full_bans++;
 	if (ops & XG_META_FULL_PREFIXES)
 		m.full_prefixes++;
+	if (ops & XG_META_SET_ENTRIES)
+		m.prefix_entries = entries > 0 ? entries : 0;
+	else if (entries < 0 && (__u64)-entries > m.prefix_entries)
+		m.prefix_entries = 0;
+	else
+		m.prefix_entries += entries;
 	return bpf_map_update_elem(fd, &zero, &m, BPF_ANY) ? -errno : 0;
+}
+
+int xg_meta_note(int fd, unsigned int ops)
+{
+	int lock = xg_lists_lock(true), err;
+
+	if (lock < 0)
+		return lock;
+	err = xg_meta_update(fd, ops, 0, NULL);
+	xg_lists_unlock(lock);
+	return err;
 }
 
 /*
@@ -271,9 +301,20 @@ int xg_prefix_ban(const struct xg_lists *l, const struct xg_lpm_key *k,
 		  __u64 ttl_ns, __u32 reason, __u32 repeat,
 		  struct xg_sweeper *sw)
 {
+	__u64 now = xg_mono_ns();
+
+	return xg_prefix_restore(l, k, now, ttl_ns ? now + ttl_ns : 0, reason,
+				 repeat, sw);
+}
+
+int xg_prefix_restore(const struct xg_lists *l, const struct xg_lpm_key *k,
+		      __u64 created_ns, __u64 expires_ns, __u32 reason,
+		      __u32 repeat, struct xg_sweeper *sw)
+{
 	struct xg_source src[XG_SOURCES_MAX];
 	struct xg_prefix_ban v = {};
-	__u64 now = xg_mono_ns(), before;
+	bool is_new = false;
+	__u64 before;
 	int lock, err;
 
 	lock = xg_lists_lock(true);
@@ -282,25 +323,28 @@ int xg_prefix_ban(const struct xg_lists *l, const struct xg_lpm_key *k,
 	err = xg_sources_read(l->sources, src);
 	if (err)
 		goto out;
-	if (bpf_map_lookup_elem(l->prefixes, k, &v))
+	if (bpf_map_lookup_elem(l->prefixes, k, &v)) {
 		memset(&v, 0, sizeof(v));
+		is_new = true;
+	}
 	v.prefixlen = k->prefixlen;
 	v.owners |= XG_OWNER_DIRECT;
-	v.direct_expires_ns = ttl_ns ? now + ttl_ns : 0;
-	v.ban.created_ns = now;
+	v.direct_expires_ns = expires_ns;
+	v.ban.created_ns = created_ns;
 	v.ban.reason = reason;
 	v.ban.repeat = repeat;
 	xg_prefix_merge(&v, src);
-	/* The gate goes up before the entry exists, never after. */
-	err = xg_meta_update(l->meta, XG_META_PREFIXES, &before);
+	/* The gate counts the entry before it exists, never after. */
+	err = xg_meta_update(l->meta, XG_META_PREFIXES, is_new, &before);
 	if (err)
 		goto out;
 	if (bpf_map_update_elem(l->prefixes, k, &v, BPF_ANY)) {
 		err = -errno;
-		if (err == -ENOSPC || err == -E2BIG || err == -ENOMEM) {
-			xg_meta_update(l->meta, XG_META_FULL_PREFIXES, NULL);
+		if (err == -ENOSPC || err == -E2BIG || err == -ENOMEM)
 			err = -ENOSPC;
-		}
+		xg_meta_update(l->meta,
+			       err == -ENOSPC ? XG_META_FULL_PREFIXES : 0,
+			       -(long long)is_new, NULL);
 		goto out;
 	}
 	if (sw) {
@@ -345,7 +389,8 @@ int xg_prefix_unban(const struct xg_lists *l, const struct xg_lpm_key *k,
 		err = bpf_map_delete_elem(l->prefixes, k);
 	err = err ? -errno : 0;
 	if (!err)
-		err = xg_meta_update(l->meta, XG_META_PREFIXES, NULL);
+		err = xg_meta_update(l->meta, XG_META_PREFIXES,
+				     v.owners ? 0 : -1, NULL);
 out:
 	xg_lists_unlock(lock);
 	return err;
@@ -423,6 +468,8 @@ static int full_pass(const struct xg_lists *l, struct xg_sweeper *s,
 	}
 	s->entries = n - lifted;
 	free(e);
+	/* Exact again, whatever a writer that died half way left. */
+	xg_meta_update(l->meta, XG_META_SET_ENTRIES, s->entries, NULL);
 
 	/* Expired lists: their prefixes are gone above, now their slots. */
 	s->src_due = 0;
@@ -442,20 +489,6 @@ static int full_pass(const struct xg_lists *l, struct xg_sweeper *s,
 		}
 	}
 	return lifted;
-}
-
-/* Clears the datapath's gate once the trie is empty (see struct xg_meta). */
-static void gate_off_if_empty(const struct xg_lists *l)
-{
-	struct xg_lpm_key k;
-	struct xg_meta m;
-	__u32 zero = 0;
-
-	if (xg_meta_read(l->meta, &m) || !m.prefixes ||
-	    !bpf_map_get_next_key(l->prefixes, NULL, &k))
-		return;
-	m.prefixes = 0;
-	bpf_map_update_elem(l->meta, &zero, &m, BPF_ANY);
 }
 
 int xg_prefix_sweep(const struct xg_lists *l, struct xg_sweeper *s, __u64 now,
@@ -516,12 +549,13 @@ int xg_prefix_sweep(const struct xg_lists *l, struct xg_sweeper *s, __u64 now,
 		s->entries =
 			(size_t)lifted < s->entries ? s->entries - lifted : 0;
 	}
-	if (lifted)
-		err = xg_meta_update(l->meta, XG_META_PREFIXES, NULL);
+	if (lifted && !full)
+		err = xg_meta_update(l->meta, XG_META_PREFIXES, -lifted, NULL);
+	else if (lifted)
+		err = xg_meta_update(l->meta, XG_META_PREFIXES, 0, NULL);
 	/* Our own writes moved the counter: they need no pass of their own. */
 	if (!xg_meta_read(l->meta, &m))
 		s->seen = m.prefix_changes;
-	gate_off_if_empty(l);
 out:
 	xg_lists_unlock(lock);
 	return err ? err : lifted;

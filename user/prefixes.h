@@ -62,13 +62,19 @@ void xg_lists_unlock(int fd);
 int xg_sources_read(int fd, struct xg_source src[XG_SOURCES_MAX]);
 int xg_meta_read(int fd, struct xg_meta *m);
 
-/* What xg_meta_update() does, in one read-modify-write (under the lock). */
+/* What xg_meta_update() does, in one read-modify-write. */
 #define XG_META_CHANGED 0x1 /* changes++ */
-#define XG_META_PREFIXES 0x2 /* prefix_changes++, changes++, gate on */
+#define XG_META_PREFIXES 0x2 /* prefix_changes++ and changes++ */
 #define XG_META_FULL_BANS 0x4 /* full_bans++ */
 #define XG_META_FULL_PREFIXES 0x8 /* full_prefixes++ */
-/* *before (may be NULL) gets prefix_changes as it was. */
-int xg_meta_update(int fd, unsigned int ops, __u64 *before);
+#define XG_META_SET_ENTRIES 0x10 /* prefix_entries = entries (else += it) */
+/*
+ * With the lists lock held. entries moves prefix_entries (never below 0);
+ * *before (may be NULL) gets prefix_changes as it was.
+ */
+int xg_meta_update(int fd, unsigned int ops, long long entries, __u64 *before);
+/* The same for a caller without the lock: takes it around the update. */
+int xg_meta_note(int fd, unsigned int ops);
 
 /* Every entry of the trie, in key order; caller frees *out. */
 int xg_prefix_dump(int fd, struct xg_prefix_entry **out, size_t *n);
@@ -83,6 +89,10 @@ struct xg_sweeper;
 int xg_prefix_ban(const struct xg_lists *l, const struct xg_lpm_key *k,
 		  __u64 ttl_ns, __u32 reason, __u32 repeat,
 		  struct xg_sweeper *sw);
+/* The same with absolute CLOCK_MONOTONIC times (expires 0 = never). */
+int xg_prefix_restore(const struct xg_lists *l, const struct xg_lpm_key *k,
+		      __u64 created_ns, __u64 expires_ns, __u32 reason,
+		      __u32 repeat, struct xg_sweeper *sw);
 /*
  * Lifts the own ban on k. *owners gets the owners left (blocklists that
  * still list k); -ENOENT when k had no ban of its own.

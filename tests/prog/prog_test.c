@@ -151,7 +151,7 @@ static __u64 expiry(int kind)
 
 static int apply_prefixes(const struct pre *pre)
 {
-	struct xg_meta m = { .prefixes = !pre->gate_off };
+	struct xg_meta m = {};
 	struct xg_lpm_key lk;
 	__u32 zero = 0;
 	int i, err, n = 0;
@@ -173,6 +173,7 @@ static int apply_prefixes(const struct pre *pre)
 			return -errno;
 		n++;
 	}
+	m.prefix_entries = pre->gate_off ? 0 : n;
 	if (n && bpf_map_update_elem(fd_meta, &zero, &m, BPF_ANY))
 		return -errno;
 	return 0;

@@ -34,8 +34,8 @@ struct pre {
 		allow; /* allowlisted prefix, "10.0.0.0/8" or "2001:db8::/64" */
 	struct pre_prefix pfx[PRE_PREFIXES];
 	/*
-	 * Write the prefixes but leave meta.prefixes at 0, as no user space
-	 * writer ever does: shows that the gate alone decides the lookup.
+	 * Write the prefixes but leave meta.prefix_entries at 0, as no user
+	 * space writer ever does: shows that the gate alone decides the lookup.
 	 */
 	int gate_off;
 };

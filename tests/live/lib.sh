@@ -148,7 +148,9 @@ teardown() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$XDPGUARD_PIN_DIR" "$T_DIR"
-	rm -f "/run/xdpguard-$(basename "$XDPGUARD_PIN_DIR").pid"
+	rm -f "/run/xdpguard-$(basename "$XDPGUARD_PIN_DIR")".{pid,lists.lock}
+	# The daemon's state file (named after the pin dir) and its lists.
+	rm -rf "/var/lib/xdpguard/state-$(basename "$XDPGUARD_PIN_DIR")".json*
 }
 
 finish() {

@@ -352,6 +352,9 @@ int main(int argc, char **argv)
 		row("no prefix bans again (gate closed)", innocent);
 	}
 	xdpguard_bpf__destroy(skel);
+	snprintf(pin, sizeof(pin),
+		 "/run/xdpguard-xg-bench-import-%d.lists.lock", getpid());
+	unlink(pin);
 	if (err)
 		fprintf(stderr, "import_bench: %s\n", strerror(-err));
 	return err ? 1 : 0;

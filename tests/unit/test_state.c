@@ -357,7 +357,8 @@ static void do_damage(enum damage dmg)
 	case LIST_EDITED:
 		list_file(f, sizeof(f));
 		s = slurp(f);
-		*strstr(s, "192.0.2.0/24") = '#';
+		/* Same count, valid lines: only the hash can tell. */
+		memcpy(strstr(s, "192.0.2.0/24"), "192.0.3.0/24", 12);
 		spit(f, s);
 		free(s);
 		break;

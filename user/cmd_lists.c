@@ -169,7 +169,11 @@ int do_ban(int argc, char **argv)
 		err = xg_prefix_ban(&l, &k, ttl, reason, 1, NULL);
 		xg_prefix_str(&k, a, sizeof(a));
 	}
-	if (err)
+	if (err == -ENOSPC || err == -E2BIG)
+		xg_err("cannot ban %s: %s is full (raise %s; see 'xdpguard status')",
+		       a, exact ? "the bans map" : "ban_prefixes",
+		       exact ? "bans_max" : "prefix_bans_max");
+	else if (err)
 		xg_err("cannot ban %s: %s", a, xg_bpf_strerror(err));
 	else
 		printf("banned %s (%s) for %s\n", a, xg_reason_name(reason),

@@ -4,8 +4,7 @@
  * definition is identical; a new version with bigger maps (or a value with
  * a field added at its end) would otherwise fail to load, or, if the pins
  * were removed, start with no bans. Here such a map is created anew, filled
- * from the old one, and pinned in its place by rename(2), which bpffs does
- * atomically. Convention for the shared structs: fields are only ever
+ * from the old one, and pinned in its place. Convention for the shared structs: fields are only ever
  * added at the end, so an old value is a prefix of the new one.
  */
 #include <errno.h>
@@ -203,7 +202,6 @@ done:
 
 int xg_migrate_copy(struct xg_migrate *mg)
 {
-	char tmp[300];
 	int i;
 
 	for (i = 0; i < mg->n; i++) {
@@ -215,15 +213,20 @@ int xg_migrate_copy(struct xg_migrate *mg)
 			       xg_bpf_strerror(n));
 			return n;
 		}
-		snprintf(tmp, sizeof(tmp), "%s.new", m->pin);
-		unlink(tmp);
-		if (bpf_obj_pin(bpf_map__fd(m->map), tmp) ||
-		    rename(tmp, m->pin)) {
+		/*
+		 * bpffs has no rename: the pin is replaced by unlink and pin.
+		 * The attached program holds the old map, so enforcement goes
+		 * on; only a CLI call in those microseconds finds no pin.
+		 */
+		unlink(m->pin);
+		if (bpf_obj_pin(bpf_map__fd(m->map), m->pin)) {
 			int err = -errno;
 
 			xg_err("cannot pin the migrated %s at %s: %s",
 			       bpf_map__name(m->map), m->pin, strerror(errno));
-			unlink(tmp);
+			if (bpf_obj_pin(m->old_fd, m->pin))
+				xg_err("and cannot pin the old %s back: %s",
+				       bpf_map__name(m->map), strerror(errno));
 			return err;
 		}
 		xg_info("%s: migrated %ld entries", bpf_map__name(m->map), n);

@@ -236,6 +236,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 		err = -ENOMEM;
 		goto out_unload;
 	}
+	xg_guard_seed(d.guard, d.det);
 	err = make_fds(&sfd, &tfd, cfg->poll_ms);
 	if (err)
 		goto out_det;

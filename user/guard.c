@@ -329,6 +329,22 @@ int xg_guard_start(struct xg_guard *g, const struct xg_lists *l, int allow_fd,
 	return 0;
 }
 
+void xg_guard_seed(struct xg_guard *g, struct xg_detector *det)
+{
+	struct xg_ban_entry *e;
+	__u64 now = xg_mono_ns();
+	size_t n, i;
+
+	if (!g->started || xg_ban_list(g->l.bans, &e, &n))
+		return;
+	/* Permanent bans never lift: no next offense to escalate. */
+	for (i = 0; i < n; i++)
+		if (e[i].ban.expires_ns && xg_ban_live(&e[i].ban, now))
+			xg_detector_seed(det, &e[i].addr, e[i].ban.repeat,
+					 e[i].ban.expires_ns);
+	free(e);
+}
+
 static void report_full(struct xg_guard *g, const char *map, const char *what,
 			const char *setting)
 {

@@ -54,6 +54,12 @@ int xg_guard_start(struct xg_guard *g, const struct xg_lists *l, int allow_fd,
 		   bool reused, const char (*ifaces)[IF_NAMESIZE], int nifs);
 
 /*
+ * Tells the detector about the bans it finds in the map (a restart), so a
+ * repeat offender's next ban escalates from its last repeat count.
+ */
+void xg_guard_seed(struct xg_guard *g, struct xg_detector *det);
+
+/*
  * A ban the detector decided: written as an exact ban, or for IPv6 as a
  * ban of the offender's /v6_prefix, and widened when due.
  */

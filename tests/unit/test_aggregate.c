@@ -394,6 +394,51 @@ static void widen_ignores_expired_and_wide(void **state)
 	xg_widen_free(w);
 }
 
+struct last_ban {
+	int n;
+	__u32 repeat;
+	__u64 ttl;
+};
+
+static void on_ban(const struct xg_event *ev, void *ctx)
+{
+	struct last_ban *b = ctx;
+
+	if (ev->type != XG_EV_BAN)
+		return;
+	b->n++;
+	b->repeat = ev->repeat;
+	b->ttl = ev->ttl_ns;
+}
+
+/*
+ * A restarted daemon seeds its detector with the bans it finds: the next
+ * offense of a repeat offender escalates from there instead of from 1.
+ */
+static void seeded_repeat_escalates(void **state)
+{
+	struct xg_detect_cfg c;
+	struct xg_detector *d;
+	struct last_ban b = {};
+	struct world w = {};
+	struct xg_addr a = addr("198.51.100.9");
+	int t;
+
+	xg_detect_defaults(&c);
+	d = xg_detector_new(&c);
+	/* Banned three times; the last ban ended at 100 s. */
+	xg_detector_seed(d, &a, 3, S(100));
+	for (t = 1; t <= 5; t++) {
+		send_syns(&w, "198.51.100.9", 60);
+		xg_detector_poll(d, S(200) + MS(200 * t), w.src, w.n, NULL, 0,
+				 NULL, 0, NULL, on_ban, &b);
+	}
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.repeat, 4);
+	assert_int_equal(b.ttl, c.ban_ttl_ns * 8);
+	xg_detector_free(d);
+}
+
 static void bad_configs(void **state)
 {
 	struct xg_widen_cfg wc = { .after = 0, .v4_len = 24, .v6_len = 48 };
@@ -421,6 +466,7 @@ int main(void)
 		cmocka_unit_test(off_at_128),
 		cmocka_unit_test(widen_after_three),
 		cmocka_unit_test(widen_ignores_expired_and_wide),
+		cmocka_unit_test(seeded_repeat_escalates),
 		cmocka_unit_test(bad_configs),
 	};
 

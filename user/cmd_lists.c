@@ -346,6 +346,16 @@ static void sources_text(const struct xg_source *src, __u64 now)
 	}
 }
 
+static bool any_source(const struct xg_source *src)
+{
+	int s;
+
+	for (s = 1; s < XG_SOURCES_MAX; s++)
+		if (src[s].name[0])
+			return true;
+	return false;
+}
+
 int do_bans(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -421,7 +431,10 @@ int do_bans(int argc, char **argv)
 		xg_print_json(arr);
 	} else {
 		if (!shown)
-			printf("no bans\n");
+			printf("no bans%s\n",
+			       any_source(src) ?
+				       " besides the blocklists below" :
+				       "");
 		sources_text(src, now);
 	}
 	free(e);

@@ -168,7 +168,7 @@ static int make_fds(int *sfd, int *tfd, __u32 poll_ms)
 static void announce(struct daemon *d)
 {
 	json_object *o = json_object_new_object(), *ifs;
-	char names[XG_MAX_IFACES * (IF_NAMESIZE + 16)] = "";
+	char names[XG_MAX_IFACES * (IF_NAMESIZE + 48)] = "";
 	int i;
 
 	ifs = json_object_new_array();
@@ -181,10 +181,13 @@ static void announce(struct daemon *d)
 		json_object_object_add(
 			x, "mode",
 			json_object_new_string(xg_mode_name(f->mode)));
+		json_object_object_add(x, "took_over",
+				       json_object_new_boolean(f->took_over));
 		json_object_array_add(ifs, x);
 		snprintf(names + strlen(names), sizeof(names) - strlen(names),
-			 "%s%s (%s)", i ? ", " : "", f->name,
-			 xg_mode_name(f->mode));
+			 "%s%s (%s%s)", i ? ", " : "", f->name,
+			 xg_mode_name(f->mode),
+			 f->took_over ? ", replaced the running program" : "");
 	}
 	json_object_object_add(o, "ifaces", ifs);
 	json_object_object_add(o, "dry_run",

@@ -190,6 +190,7 @@ int xg_attach(struct xg_loader *l, const char *ifname, enum xg_mode mode)
 			if (!bpf_xdp_query(iface->ifindex, 0, &q) &&
 			    q.attach_mode == XDP_ATTACHED_SKB)
 				iface->mode = XG_MODE_GENERIC;
+			iface->took_over = true;
 			xg_info("%s: took over the pinned link", ifname);
 			l->nifs++;
 			return 0;

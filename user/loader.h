@@ -26,6 +26,7 @@ struct xg_iface {
 	int ifindex;
 	int link_fd;
 	enum xg_mode mode; /* the mode actually used */
+	bool took_over; /* swapped into a pinned link: no gap */
 };
 
 struct xdpguard_bpf;

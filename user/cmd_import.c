@@ -107,7 +107,8 @@ int do_import(int argc, char **argv)
 		xg_blocklist_free(&bl);
 		return 1;
 	}
-	l = (struct xg_lists){ .bans = m.bans,
+	l = (struct xg_lists){ .allow = m.allow,
+			       .bans = m.bans,
 			       .prefixes = m.prefixes,
 			       .sources = m.sources,
 			       .meta = m.meta };

@@ -68,6 +68,7 @@ static void xg_lists_of(const struct xg_maps *m, struct xg_lists *l)
 	l->prefixes = m->prefixes;
 	l->sources = m->sources;
 	l->meta = m->meta;
+	l->allow = m->allow;
 }
 
 /*
@@ -467,6 +468,9 @@ static int edit_allow(const char *verb, int argc, char **argv, bool add)
 	else
 		printf("%s %s\n",
 		       add ? "allowed" : "removed from allowlist:", p);
+	/* The daemon saves the allowlist with the bans. */
+	if (!err)
+		xg_meta_note(m.meta, XG_META_CHANGED);
 	xg_maps_close(&m);
 	return err ? 1 : 0;
 }

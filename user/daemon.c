@@ -218,6 +218,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	d.bans_fd = bpf_map__fd(d.loader.skel->maps.bans);
 	d.allow_fd = bpf_map__fd(d.loader.skel->maps.allow);
 	lists = (struct xg_lists){
+		.allow = d.allow_fd,
 		.bans = d.bans_fd,
 		.prefixes = bpf_map__fd(d.loader.skel->maps.ban_prefixes),
 		.sources = bpf_map__fd(d.loader.skel->maps.sources),

@@ -231,11 +231,12 @@ static void note_state(struct xg_guard *g, int err,
 			       json_object_new_int64(c->prefix_bans));
 	json_object_object_add(o, "blocklists",
 			       json_object_new_int64(c->lists));
+	json_object_object_add(o, "allow", json_object_new_int64(c->allows));
 	json_object_object_add(o, "expired", json_object_new_int64(c->expired));
 	xg_output_note(
 		"state", o,
-		"restored %zu bans, %zu prefix bans and %zu blocklists (%zu prefixes) from %s; %zu had expired",
-		c->bans, c->prefix_bans, c->lists, c->list_prefixes,
+		"restored %zu bans, %zu prefix bans, %zu blocklists (%zu prefixes) and %zu allowlist entries from %s; %zu had expired",
+		c->bans, c->prefix_bans, c->lists, c->list_prefixes, c->allows,
 		g->state_path, c->expired);
 }
 

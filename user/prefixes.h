@@ -17,6 +17,7 @@ struct xg_lists {
 	int prefixes;
 	int sources;
 	int meta;
+	int allow; /* saved with the bans; -1 = leave it out */
 };
 
 struct xg_prefix_entry {

@@ -150,7 +150,8 @@ static int write_atomic(const char *path, int (*fill)(FILE *f, void *ctx),
 static int fill_json(FILE *f, void *ctx)
 {
 	const char *s = json_object_to_json_string_ext(
-		ctx, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+		ctx, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			     JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	return fputs(s, f) < 0 || fputc('\n', f) < 0 ? -EIO : 0;
 }
@@ -242,6 +243,40 @@ static int save_list(const char *dir, const struct xg_lists *l,
 	snprintf(sl->name, sizeof(sl->name), "%s", x->name);
 	sl->loaded_ns = x->loaded_ns;
 	sl->count = n;
+	return 0;
+}
+
+/* The allowlist: a few entries, saved whole each time. */
+static int save_allow(json_object *root, int fd, const struct clocks *c,
+		      struct xg_state_counts *cnt)
+{
+	struct xg_allow_entry *e;
+	char p[XG_PREFIX_STRLEN];
+	json_object *ja;
+	size_t n, i;
+	int err;
+
+	err = xg_allow_list(fd, &e, &n);
+	if (err) {
+		xg_err("cannot read the allowlist to save it: %s",
+		       xg_bpf_strerror(err));
+		return err;
+	}
+	ja = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "prefix",
+				       json_object_new_string(xg_prefix_str(
+					       &e[i].prefix, p, sizeof(p))));
+		json_object_object_add(
+			o, "created",
+			time_obj(c, e[i].allow.created_ns, false));
+		json_object_array_add(ja, o);
+	}
+	cnt->allows = n;
+	json_object_object_add(root, "allow", ja);
+	free(e);
 	return 0;
 }
 
@@ -363,6 +398,11 @@ int xg_state_save(const char *path, const struct xg_lists *l,
 		cnt->prefix_bans++;
 	}
 	json_object_object_add(root, "prefix_bans", jp);
+	if (l->allow >= 0) {
+		err = save_allow(root, l->allow, &c, cnt);
+		if (err)
+			goto out_json;
+	}
 
 	jl = json_object_new_array();
 	for (s = 1; s < XG_SOURCES_MAX; s++) {
@@ -408,6 +448,7 @@ int xg_state_save(const char *path, const struct xg_lists *l,
 	}
 	if (!err)
 		prune_lists(dir, jl);
+out_json:
 	json_object_put(root);
 out:
 	free(bans);
@@ -420,6 +461,8 @@ out:
 struct loaded {
 	struct xg_ban_entry *bans;
 	size_t nbans;
+	struct xg_allow_entry *allow;
+	size_t nallow;
 	struct xg_prefix_entry *pfx;
 	size_t npfx;
 	struct {
@@ -435,6 +478,7 @@ static void loaded_free(struct loaded *ld)
 	int i;
 
 	free(ld->bans);
+	free(ld->allow);
 	free(ld->pfx);
 	for (i = 0; i < ld->nlists; i++)
 		xg_blocklist_free(&ld->lists[i].bl);
@@ -526,7 +570,7 @@ static int parse_state(json_object *root, const char *path,
 		       const struct clocks *c, struct loaded *ld, char *why,
 		       size_t why_len)
 {
-	json_object *jb, *jp, *jl, *v;
+	json_object *jb, *jp, *jl, *ja, *v;
 	size_t i, n;
 	int err;
 
@@ -540,8 +584,32 @@ static int parse_state(json_object *root, const char *path,
 		    json_object_get_int(v), XG_STATE_VERSION);
 	if (!(jb = get_array(root, "bans", why, why_len)) ||
 	    !(jp = get_array(root, "prefix_bans", why, why_len)) ||
-	    !(jl = get_array(root, "blocklists", why, why_len)))
+	    !(jl = get_array(root, "blocklists", why, why_len)) ||
+	    !(ja = get_array(root, "allow", why, why_len)))
 		return -EBADMSG;
+	n = json_object_array_length(ja);
+	ld->allow = calloc(n ? n : 1, sizeof(*ld->allow));
+	if (!ld->allow)
+		BAD("out of memory");
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(ja, i);
+		struct xg_allow_entry *e = &ld->allow[ld->nallow];
+		long long created;
+		const char *s;
+
+		if (!json_object_is_type(o, json_type_object))
+			BAD("allow entry %zu is not an object", i);
+		err = get_str(o, "prefix", &s, "allow entry", i, why, why_len) ?:
+			      get_time(o, "created", false, &created,
+				       "allow entry", i, why, why_len);
+		if (err)
+			return err;
+		if (xg_parse_prefix(s, &e->prefix))
+			BAD("allow entry %zu: '%.50s': %s", i, s,
+			    xg_parse_error());
+		e->allow.created_ns = to_mono(c, created);
+		ld->nallow++;
+	}
 
 	n = json_object_array_length(jb);
 	ld->bans = calloc(n ? n : 1, sizeof(*ld->bans));
@@ -665,6 +733,16 @@ static int apply_state(const struct loaded *ld, const struct xg_lists *l,
 	int i, err, first = 0;
 	size_t j;
 
+	/* The allowlist first: it wins over every ban from the start. */
+	for (j = 0; l->allow >= 0 && j < ld->nallow; j++) {
+		if (bpf_map_update_elem(l->allow, &ld->allow[j].prefix,
+					&ld->allow[j].allow, BPF_ANY)) {
+			err = -errno;
+			first = first ?: err;
+			continue;
+		}
+		cnt->allows++;
+	}
 	for (j = 0; j < ld->nbans; j++) {
 		const struct xg_ban_entry *e = &ld->bans[j];
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The state file: every live ban (remaining time in wall-clock terms,
- * reason, repeat count), every prefix ban of its own, and every loaded
- * blocklist, so that they survive a reboot (the pinned maps survive
+ * reason, repeat count), every prefix ban of its own, every loaded
+ * blocklist and the allowlist, so that they survive a reboot (the pinned maps survive
  * everything else). JSON (json-c); each blocklist's prefixes go to a file
  * of their own beside it, written once per import.
  */
@@ -37,7 +37,7 @@ struct xg_state_saver {
 };
 
 struct xg_state_counts {
-	size_t bans, prefix_bans, lists, list_prefixes;
+	size_t bans, prefix_bans, lists, list_prefixes, allows;
 	size_t expired; /* saved, but their time ran out meanwhile */
 };
 

@@ -323,6 +323,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	lists = (struct xg_lists){
+		.allow = -1,
 		.bans = bpf_map__fd(skel->maps.bans),
 		.prefixes = bpf_map__fd(skel->maps.ban_prefixes),
 		.sources = bpf_map__fd(skel->maps.sources),

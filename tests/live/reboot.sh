@@ -29,6 +29,7 @@ check "ban the attacker for 1h as a port scanner" \
 check "ban fd77::40/122 for 2h" xg "$V" ban fd77::40/122 --ttl 2h
 printf '192.0.2.0/24\n2001:db8::/32\n' >"$T_DIR/drop.txt"
 check "import a list with a note" xg "$V" import "$T_DIR/drop.txt" --reason spamhaus
+check "allow 198.51.100.0/24" xg "$V" allow 198.51.100.0/24
 stop_daemon
 check "SIGTERM wrote the state file" test -s "$ST"
 check "... and the list's own file" sh -c "ls '$ST.d' | grep -q '^drop.txt-[0-9a-f]*\.netset$'"
@@ -39,7 +40,7 @@ check "reboot: no pins left" test ! -e "$XDPGUARD_PIN_DIR"
 start_daemon "$V" eth0 --state-file "$ST" --state-interval 1s
 ok $? "run again after the reboot"
 check "the start reports what it restored" \
-	grep -q '"event":"state".*restored 1 bans, 1 prefix bans and 1 blocklists (2 prefixes)' "$T_DIR/daemon.log"
+	grep -q '"event":"state".*restored 1 bans, 1 prefix bans, 1 blocklists (2 prefixes) and 1 allowlist entries' "$T_DIR/daemon.log"
 b=$(xg "$V" bans --json)
 n=$(echo "$b" | jq_py "len([x for x in d if x['addr'] == '10.77.0.66' and x['reason'] == 'port_scan' and x['repeat'] == 1 and 3500 < x['expires_in'] <= 3601])")
 ok $([ "$n" = 1 ]; echo $?) "the ban is back with its reason and remaining time, rounded up to the second ($b)"
@@ -47,6 +48,7 @@ n=$(echo "$b" | jq_py "len([x for x in d if x['addr'] == 'fd77::40/122' and 7100
 ok $([ "$n" = 1 ]; echo $?) "the prefix ban is back with its remaining time"
 check "the list is back with its note" \
 	sh -c "'$XDPGUARD' bans | grep -q '^drop.txt .* 2 never .* spamhaus'"
+check "the allowlist is back" sh -c "'$XDPGUARD' allows | grep -qx 198.51.100.0/24"
 check "the attacker is blocked again (IPv4)" blocked "$X" 10.77.0.1
 check "the attacker is blocked again (IPv6 prefix)" blocked "$X" fd77::1
 check "the client passes" passes "$C" 10.77.0.1

@@ -48,7 +48,11 @@ static int make_maps(void)
 			       sizeof(struct xg_source), XG_SOURCES_MAX, NULL);
 	l.meta = bpf_map_create(BPF_MAP_TYPE_ARRAY, "meta", 4,
 				sizeof(struct xg_meta), 1, NULL);
-	return l.bans < 0 || l.prefixes < 0 || l.sources < 0 || l.meta < 0;
+	l.allow = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "allow",
+				 sizeof(struct xg_lpm_key),
+				 sizeof(struct xg_allow), 64, &lpm);
+	return l.bans < 0 || l.prefixes < 0 || l.sources < 0 || l.meta < 0 ||
+	       l.allow < 0;
 }
 
 static void close_maps(void)
@@ -57,6 +61,7 @@ static void close_maps(void)
 	close(l.prefixes);
 	close(l.sources);
 	close(l.meta);
+	close(l.allow);
 }
 
 static int setup(void **state)
@@ -120,7 +125,10 @@ static void fill(void)
 	struct xg_lpm_key k = key("203.0.113.0/24");
 	struct xg_addr a = addr("10.9.8.7"), b = addr("2001:db8:1::66");
 
+	struct xg_lpm_key al = key("192.0.2.128/25");
+
 	qsort(list, 3, sizeof(list[0]), xg_lpm_key_cmp);
+	assert_int_equal(xg_allow_add(l.allow, &al), 0);
 	assert_int_equal(
 		xg_ban_add(l.bans, &a, S(3600), XG_REASON_PORT_SCAN, 3), 0);
 	assert_int_equal(xg_ban_add(l.bans, &b, 0, XG_REASON_MANUAL, 1), 0);
@@ -140,6 +148,7 @@ static void save(void)
 	assert_int_equal(c.prefix_bans, 1);
 	assert_int_equal(c.lists, 1);
 	assert_int_equal(c.list_prefixes, 3);
+	assert_int_equal(c.allows, 1);
 	xg_state_saver_free(&sv);
 }
 
@@ -174,8 +183,13 @@ static void round_trip(void **state)
 	assert_int_equal(c.bans, 2);
 	assert_int_equal(c.prefix_bans, 1);
 	assert_int_equal(c.lists, 1);
+	assert_int_equal(c.allows, 1);
 	assert_int_equal(c.expired, 0);
 	now = xg_mono_ns();
+	assert_true(xg_allow_match(
+		l.allow,
+		&(struct xg_addr){
+			.a = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 200 } }));
 
 	assert_int_equal(bpf_map_lookup_elem(l.bans, &a, &ban), 0);
 	assert_int_equal(ban.reason, XG_REASON_PORT_SCAN);
@@ -311,6 +325,8 @@ enum damage {
 	TRUNCATED,
 	VERSION,
 	NO_BANS,
+	NO_ALLOW,
+	BAD_ALLOW,
 	BAD_ADDR,
 	BAD_REASON,
 	BAD_TIME,
@@ -340,6 +356,12 @@ static void do_damage(enum damage dmg)
 		break;
 	case NO_BANS:
 		edit("\"bans\"", "\"bams\"");
+		break;
+	case NO_ALLOW:
+		edit("\"allow\"", "\"alow\"");
+		break;
+	case BAD_ALLOW:
+		edit("192.0.2.128/25", "192.0.2.128/33");
 		break;
 	case BAD_ADDR:
 		edit("10.9.8.7", "10.9.8");
@@ -401,7 +423,8 @@ static void corrupt_set_aside(void **state)
 		unlink(aside);
 		/* Nothing of it is in the maps. */
 		if (!bpf_map_get_next_key(l.bans, NULL, &a) ||
-		    !bpf_map_get_next_key(l.prefixes, NULL, &k))
+		    !bpf_map_get_next_key(l.prefixes, NULL, &k) ||
+		    !bpf_map_get_next_key(l.allow, NULL, &k))
 			fail_msg("damage %d (%s): something was restored", dmg,
 				 why);
 	}

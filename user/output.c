@@ -46,7 +46,10 @@ static __u64 mono_to_real(__u64 mono)
 void xg_print_json(json_object *o)
 {
 	fprintf(out ? out : stdout, "%s\n",
-		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PLAIN |
+				   /* "10.0.0.0/8", not "10.0.0.0\/8" */
+				   JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(out ? out : stdout);
 	json_object_put(o);
 }

@@ -43,8 +43,12 @@ int do_import(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0; /* one message: ours */
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
+		case ':':
+			return xg_usage_error("import", "option %s needs a value",
+					      argv[optind - 1]);
 		case 't':
 			if (xg_parse_duration(optarg, &ttl)) {
 				xg_err("invalid duration '%s': %s", optarg,

@@ -375,6 +375,7 @@ int do_bans(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
+	opterr = 0; /* one message: ours */
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = true;

@@ -35,10 +35,11 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 PROG_SRCS := $(wildcard tests/prog/*.c)
 PROG_BIN := $(OUTPUT)/tests/prog_test
+IMPORT_BENCH := $(OUTPUT)/tests/import_bench
 EXTRA_BPF := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 
 .PHONY: all deps test build-tests test-unit test-prog test-live demo bench fuzz clean \
-	format vmlinux
+	format vmlinux bench-import
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -81,6 +82,10 @@ $(PROG_BIN): $(PROG_SRCS) $(wildcard tests/prog/*.h) $(SKEL) \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(XG_CFLAGS) $(PROG_SRCS) -lbpf -lelf -lz -o $@
 
+$(IMPORT_BENCH): tests/bench/import_bench.c $(LIB) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(XG_CFLAGS) $< $(LIB) $(LIBS) -o $@
+
 # Installs only what is missing (scripts/install-deps.sh is idempotent).
 deps:
 	$(Q)scripts/install-deps.sh
@@ -89,7 +94,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)scripts/run-tests.sh
 
-build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF)
+build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF) $(IMPORT_BENCH)
 
 .PHONY: test-replay
 test-unit test-prog test-live test-replay: deps
@@ -104,12 +109,18 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)scripts/bench.sh
 
+# Blocklist import times and per-packet cost with prefixes loaded.
+bench-import: deps
+	$(Q)$(MAKE) --no-print-directory $(IMPORT_BENCH)
+	$(Q)$(IMPORT_BENCH)
+
 vmlinux:
 	$(Q)scripts/gen-vmlinux.sh
 
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h \
-		$(wildcard tests/unit/*.c tests/prog/*.c tests/prog/*.h)
+		$(wildcard tests/unit/*.c tests/prog/*.c tests/prog/*.h \
+		tests/bench/*.c)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)

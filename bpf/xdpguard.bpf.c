@@ -37,6 +37,30 @@ struct {
 	__uint(max_entries, XG_BANS_MAX_DEFAULT);
 } bans SEC(".maps");
 
+/* Prefix bans, IPv4 and IPv6; consulted only when meta says it has any. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct xg_lpm_key);
+	__type(value, struct xg_prefix_ban);
+	__uint(max_entries, XG_PREFIXES_MAX_DEFAULT);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ban_prefixes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xg_meta);
+	__uint(max_entries, 1);
+} meta SEC(".maps");
+
+/* Imported blocklists: read and written by user space only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xg_source);
+	__uint(max_entries, XG_SOURCES_MAX);
+} sources SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__type(key, struct xg_addr);
@@ -153,6 +177,39 @@ static __always_inline void parse_l4(struct cursor *c, int proto, int v6,
 			l4->echo = icmp[0] == ICMPV6_ECHO_REQUEST;
 		break;
 	}
+}
+
+static __always_inline int ban_live(const struct xg_ban *b, __u64 now)
+{
+	return b->expires_ns == 0 || now < b->expires_ns;
+}
+
+/*
+ * The most specific live prefix ban covering k->a, or NULL. The trie gives
+ * the longest match only; when that one has expired (and the sweep has not
+ * removed it yet), look again just above its length, so it cannot hide a
+ * live shorter ban around it. Clobbers k->prefixlen.
+ */
+static __always_inline struct xg_ban *prefix_ban(struct xg_lpm_key *k,
+						 __u64 now)
+{
+	struct xg_prefix_ban *p;
+	__u32 len = 128;
+	int i;
+
+	for (i = 0; i < XG_PREFIX_STEPS; i++) {
+		k->prefixlen = len;
+		p = bpf_map_lookup_elem(&ban_prefixes, k);
+		if (!p)
+			return NULL;
+		if (ban_live(&p->ban, now))
+			return &p->ban;
+		/* Always shorter, so the loop moves on (or ends at /0). */
+		if (p->prefixlen == 0 || p->prefixlen > len)
+			return NULL;
+		len = p->prefixlen - 1;
+	}
+	return NULL;
 }
 
 static __always_inline void set_bit(__u64 *words, __u16 port)
@@ -280,10 +337,12 @@ int xdpguard_prog(struct xdp_md *ctx)
 	struct l4_info l4 = {};
 	struct xg_lpm_key lk;
 	struct xg_addr dst;
+	struct xg_meta *m;
 	struct xg_ban *ban;
 	struct ipv6hdr *ip6;
 	struct iphdr *iph;
 	int proto, has_l4, v6;
+	__u32 zero = 0;
 	__u64 now;
 
 	proto = parse_eth(&c);
@@ -320,7 +379,18 @@ int xdpguard_prog(struct xdp_md *ctx)
 	 */
 	now = bpf_ktime_get_ns();
 	ban = bpf_map_lookup_elem(&bans, lk.a);
-	if (ban && (ban->expires_ns == 0 || now < ban->expires_ns)) {
+	/*
+	 * The exact address is the fast path (and the most specific rule); the
+	 * trie only when some prefix is banned, so an empty one costs nothing.
+	 */
+	if (ban && !ban_live(ban, now))
+		ban = NULL;
+	if (!ban) {
+		m = bpf_map_lookup_elem(&meta, &zero);
+		if (m && m->prefix_entries)
+			ban = prefix_ban(&lk, now);
+	}
+	if (ban) {
 		__u32 reason = ban->reason;
 
 		if (reason >= XG_REASON__MAX)

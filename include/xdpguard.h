@@ -23,6 +23,9 @@
 #define XG_MAP_GLOBAL "global_stats"
 #define XG_MAP_SAMPLES "samples"
 #define XG_MAP_SAMPLE_BUDGET "sample_budget"
+#define XG_MAP_PREFIXES "ban_prefixes"
+#define XG_MAP_SOURCES "sources"
+#define XG_MAP_META "meta"
 /* Pinned bpf_link of interface NAME: "<pin dir>/link_<NAME>". */
 #define XG_LINK_PREFIX "link_"
 
@@ -31,6 +34,8 @@
 #define XG_ALLOW_MAX_DEFAULT 4096
 #define XG_SRC_MAX_DEFAULT 131072
 #define XG_DST_MAX_DEFAULT 4096
+/* A cap, not a reservation: the trie allocates per entry (~200 B each). */
+#define XG_PREFIXES_MAX_DEFAULT 1048576
 
 struct xg_addr {
 	__u8 a[16];
@@ -63,6 +68,58 @@ struct xg_ban {
 	__u64 created_ns;
 	__u32 reason; /* enum xg_reason */
 	__u32 repeat; /* how many times this address was banned recently */
+};
+
+/*
+ * A prefix ban (value of the ban_prefixes LPM trie). Several owners may ban
+ * the same prefix: a ban of its own (manual or detected, XG_OWNER_DIRECT)
+ * and any number of imported blocklists (bit s for source slot s). User
+ * space merges them into ban: the latest expiry of any owner, and the own
+ * ban's reason and repeat count when there is one (else
+ * XG_REASON_BLOCKLIST). The datapath reads only ban and prefixlen.
+ */
+#define XG_OWNER_DIRECT 1u
+#define XG_SOURCES_MAX 32 /* slot 0 is XG_OWNER_DIRECT's, 1..31 blocklists */
+
+struct xg_prefix_ban {
+	struct xg_ban ban; /* what the datapath enforces */
+	__u64 direct_expires_ns; /* the own ban's expiry, if XG_OWNER_DIRECT */
+	__u32 prefixlen; /* the key's: lets the datapath step past an expired match */
+	__u32 owners; /* XG_OWNER_DIRECT | 1 << source slot */
+};
+
+/*
+ * The datapath steps past at most this many expired matches, each to the
+ * next shorter prefix, so an expired /32 never hides a live /24 around it
+ * between user space sweeps.
+ */
+#define XG_PREFIX_STEPS 4
+
+/* An imported blocklist: one slot of the sources array (name "" = free). */
+#define XG_SOURCE_NAME_LEN 64
+struct xg_source {
+	__u64 expires_ns; /* every prefix of the list expires then; 0 = never */
+	__u64 created_ns; /* first import (kept by later ones) */
+	__u64 loaded_ns; /* latest import */
+	__u32 count; /* prefixes it lists */
+	__u32 pad;
+	char name
+		[XG_SOURCE_NAME_LEN]; /* the list's name (file name by default) */
+	char note[XG_SOURCE_NAME_LEN]; /* import --reason TEXT */
+};
+
+/*
+ * Small shared state, element 0 of the meta array, kept by user space under
+ * its lists lock. prefix_entries gates the datapath's trie lookup, so an
+ * empty trie costs one array load: writers raise it before they insert and
+ * lower it after they delete, so it never reads 0 while entries exist.
+ */
+struct xg_meta {
+	__u64 prefix_entries; /* entries in ban_prefixes (an upper bound) */
+	__u64 changes; /* any ban changed: the daemon saves its state */
+	__u64 prefix_changes; /* ban_prefixes or sources changed */
+	__u64 full_bans; /* bans refused because the bans map was full */
+	__u64 full_prefixes; /* prefix bans refused: ban_prefixes was full */
 };
 
 /* Value of the allowlist trie. */

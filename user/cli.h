@@ -17,6 +17,7 @@ int do_top(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_detach(int argc, char **argv);
 int do_samples(int argc, char **argv);
+int do_import(int argc, char **argv);
 
 /* "unexpected argument", "missing X" and unknown options all look alike. */
 int xg_usage_error(const char *verb, const char *fmt, ...)

@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "maps.h"
 #include "output.h"
+#include "prefixes.h"
 
 static void run_usage(FILE *f)
 {
@@ -25,6 +26,7 @@ static void run_usage(FILE *f)
 		"usage: xdpguard run -i IFACE [-i IFACE ...] [--mode native|generic|auto]\n"
 		"                    [--config FILE] [--json] [--dry-run] [--syslog]\n"
 		"                    [--metrics [ADDR:]PORT] [--log-file PATH] [--pcap FILE]\n"
+		"                    [--keep-attached] [--blocklist FILE ...] [--skip-bad]\n"
 		"                    [--SETTING VALUE ...]\n"
 		"settings (also [section] name = value in the config file):\n");
 	xg_cfg_usage(f);
@@ -75,6 +77,10 @@ int do_run(int argc, char **argv)
 			cfg.det.dry_run = true;
 		} else if (!strcmp(a, "--syslog")) {
 			cfg.obs.syslog = true;
+		} else if (!strcmp(a, "--keep-attached")) {
+			cfg.guard.keep_attached = true;
+		} else if (!strcmp(a, "--skip-bad")) {
+			cfg.guard.skip_bad = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			run_usage(stdout);
 			return 0;
@@ -185,15 +191,59 @@ static json_object *iface_status(const char *pin, const char *ifname)
 	return o;
 }
 
+/* The prefix trie's fill from meta: walking a million keys takes seconds. */
+static void prefix_fill(const struct xg_maps *m, __u32 *n, __u32 *max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct xg_meta meta;
+
+	*n = *max = 0;
+	if (!xg_meta_read(m->meta, &meta))
+		*n = meta.prefix_entries;
+	if (!bpf_obj_get_info_by_fd(m->prefixes, &info, &len))
+		*max = info.max_entries;
+}
+
+static json_object *lists_status(const struct xg_maps *m, json_object *maps)
+{
+	struct xg_source src[XG_SOURCES_MAX];
+	json_object *arr = json_object_new_array();
+	struct xg_meta meta = {};
+	int s;
+
+	xg_meta_read(m->meta, &meta);
+	json_object_object_add(json_object_object_get(maps, "bans"), "refused",
+			       json_object_new_int64(meta.full_bans));
+	json_object_object_add(json_object_object_get(maps, "ban_prefixes"),
+			       "refused",
+			       json_object_new_int64(meta.full_prefixes));
+	if (xg_sources_read(m->sources, src))
+		return arr;
+	for (s = 1; s < XG_SOURCES_MAX; s++) {
+		json_object *x;
+
+		if (!src[s].name[0])
+			continue;
+		x = json_object_new_object();
+		json_object_object_add(x, "name",
+				       json_object_new_string(src[s].name));
+		json_object_object_add(x, "prefixes",
+				       json_object_new_int64(src[s].count));
+		json_object_array_add(arr, x);
+	}
+	return arr;
+}
+
 int do_status(int argc, char **argv)
 {
 	static const char *const names[] = { "bans", "allow", "src_stats",
-					     "dst_stats" };
-	json_object *o, *ifs, *maps;
+					     "dst_stats", "ban_prefixes" };
+	json_object *o, *ifs, *maps, *lists;
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	struct xg_maps m;
 	struct dirent *de;
-	int fds[4], i, pid;
+	int fds[5], i, pid;
 	DIR *d;
 
 	if (argc > 1 && !json)
@@ -225,17 +275,25 @@ int do_status(int argc, char **argv)
 	json_object_object_add(o, "interfaces", ifs);
 	maps = json_object_new_object();
 	fds[0] = m.bans, fds[1] = m.allow, fds[2] = m.src, fds[3] = m.dst;
-	for (i = 0; i < 4; i++) {
+	fds[4] = m.prefixes;
+	for (i = 0; i < 5; i++) {
 		__u32 n = 0, max = 0;
 		json_object *x = json_object_new_object();
 
-		xg_map_fill(fds[i], &n, &max);
+		if (i == 4)
+			prefix_fill(&m, &n, &max);
+		else
+			xg_map_fill(fds[i], &n, &max);
 		json_object_object_add(x, "entries", json_object_new_int64(n));
 		json_object_object_add(x, "max_entries",
 				       json_object_new_int64(max));
+		json_object_object_add(
+			x, "full", json_object_new_boolean(max && n >= max));
 		json_object_object_add(maps, names[i], x);
 	}
 	json_object_object_add(o, "maps", maps);
+	lists = lists_status(&m, maps);
+	json_object_object_add(o, "blocklists", lists);
 	xg_maps_close(&m);
 	if (json) {
 		xg_print_json(o);
@@ -262,16 +320,31 @@ int do_status(int argc, char **argv)
 	}
 	if (!json_object_array_length(ifs))
 		printf("interface: none attached\n");
-	for (i = 0; i < 4; i++) {
-		json_object *x = json_object_object_get(maps, names[i]);
+	for (i = 0; i < 5; i++) {
+		json_object *x = json_object_object_get(maps, names[i]), *r;
 		__u64 n = json_object_get_int64(
 			json_object_object_get(x, "entries"));
 		__u64 max = json_object_get_int64(
 			json_object_object_get(x, "max_entries"));
 
-		printf("map:       %-10s %8llu / %-8llu (%.1f%%)\n", names[i],
+		printf("map:       %-12s %8llu / %-8llu (%.1f%%)%s", names[i],
 		       (unsigned long long)n, (unsigned long long)max,
-		       max ? 100.0 * n / max : 0);
+		       max ? 100.0 * n / max : 0,
+		       max && n >= max ? " FULL" : "");
+		if (json_object_object_get_ex(x, "refused", &r) &&
+		    json_object_get_int64(r))
+			printf(", %lld bans refused for want of room",
+			       (long long)json_object_get_int64(r));
+		printf("\n");
+	}
+	for (i = 0; i < (int)json_object_array_length(lists); i++) {
+		json_object *x = json_object_array_get_idx(lists, i);
+
+		printf("blocklist: %-24s %lld prefixes\n",
+		       json_object_get_string(
+			       json_object_object_get(x, "name")),
+		       (long long)json_object_get_int64(
+			       json_object_object_get(x, "prefixes")));
 	}
 	json_object_put(o);
 	return 0;

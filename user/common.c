@@ -121,6 +121,7 @@ const char *xg_bpf_strerror(int err)
 	case ENOENT:
 		return "not found";
 	case E2BIG:
+	case ENOSPC: /* what a full LPM trie says */
 		return "map is full";
 	default:
 		return strerror(err);

@@ -10,7 +10,8 @@
 #include "config.h"
 #include "parse.h"
 
-enum type { T_U32, T_DUR, T_DOUBLE, T_BOOL, T_MODE, T_STR };
+/* T_STR: a string of at most max bytes; T_PATHS: appends to a list. */
+enum type { T_U32, T_DUR, T_DOUBLE, T_BOOL, T_MODE, T_STR, T_PATHS };
 
 struct setting {
 	const char *section;
@@ -25,8 +26,9 @@ struct setting {
 #define LOAD(f) offsetof(struct xg_run_cfg, load.f)
 #define RUN(f) offsetof(struct xg_run_cfg, f)
 #define OBS(f) offsetof(struct xg_run_cfg, obs.f)
-/* A T_STR's max is the size of its buffer. */
+/* The size of an obs string buffer (a T_STR max is one less). */
 #define STRSZ(f) sizeof(((struct xg_run_cfg *)0)->obs.f)
+#define GUARD(f) offsetof(struct xg_run_cfg, guard.f)
 #define DAY 86400.0
 
 static const struct setting settings[] = {
@@ -38,6 +40,16 @@ static const struct setting settings[] = {
 	  "how often sockets are counted (sock_diag), ms; 0 = off" },
 	{ "run", "dry_run", T_BOOL, DET(dry_run), 0, 0,
 	  "detect and report, never ban" },
+	{ "run", "keep_attached", T_BOOL, GUARD(keep_attached), 0, 0,
+	  "on exit leave the program attached, bans enforced; the next run takes over with no gap" },
+	{ "run", "state_file", T_STR, GUARD(state_file), 0, XG_PATH_LEN - 1,
+	  "where bans are saved for a reboot (default /var/lib/xdpguard/state.json; none = off)" },
+	{ "run", "state_interval", T_DUR, GUARD(state_interval_ns), 1, 3600,
+	  "a change of the bans is saved within this" },
+	{ "lists", "blocklist", T_PATHS, GUARD(blocklists), 0, XG_PATH_LEN - 1,
+	  "a blocklist file loaded at start and on SIGHUP (repeatable)" },
+	{ "lists", "skip_bad", T_BOOL, GUARD(skip_bad), 0, 0,
+	  "load blocklists without their bad lines (else a bad line stops the start)" },
 	{ "detect", "scan_ports", T_U32, DET(scan_ports), 2, 65536,
 	  "distinct destination ports in a port window = port scan" },
 	{ "detect", "syn_rate", T_U32, DET(syn_rate), 1, 1e9,
@@ -66,6 +78,14 @@ static const struct setting settings[] = {
 	  "cap of the doubling ban duration" },
 	{ "ban", "repeat_window", T_DUR, DET(repeat_window_ns), 1, 365 * DAY,
 	  "a new offense within this doubles the ban" },
+	{ "ban", "v6_prefix", T_U32, GUARD(v6_prefix), 16, 128,
+	  "IPv6 offenders are counted and banned per /N as well (128 = per address only)" },
+	{ "ban", "widen_after", T_U32, GUARD(widen_after), 0, 65536,
+	  "this many bans inside one widen_v4/widen_v6 prefix ban the prefix; 0 = off" },
+	{ "ban", "widen_v4", T_U32, GUARD(widen_v4), 8, 31,
+	  "IPv4 prefix length bans are widened to" },
+	{ "ban", "widen_v6", T_U32, GUARD(widen_v6), 16, 127,
+	  "IPv6 prefix length bans are widened to" },
 	{ "maps", "bans_max", T_U32, LOAD(bans_max), 16, 1 << 24,
 	  "capacity of the ban table" },
 	{ "maps", "allow_max", T_U32, LOAD(allow_max), 16, 1 << 20,
@@ -74,15 +94,17 @@ static const struct setting settings[] = {
 	  "tracked sources (LRU)" },
 	{ "maps", "dst_max", T_U32, LOAD(dst_max), 16, 1 << 20,
 	  "tracked destinations (LRU)" },
+	{ "maps", "prefix_bans_max", T_U32, LOAD(prefixes_max), 16, 1 << 24,
+	  "capacity of the prefix ban trie (allocated per entry)" },
 	{ "maps", "port_win_shift", T_U32, LOAD(port_win_shift), 26, 40,
 	  "port window = 2^N ns (33 = 8.6 s)" },
-	{ "observe", "metrics", T_STR, OBS(metrics), 0, STRSZ(metrics),
+	{ "observe", "metrics", T_STR, OBS(metrics), 0, STRSZ(metrics) - 1,
 	  "serve Prometheus metrics on [ADDR:]PORT (loopback unless ADDR); off by default" },
-	{ "observe", "log_file", T_STR, OBS(log_file), 0, STRSZ(log_file),
+	{ "observe", "log_file", T_STR, OBS(log_file), 0, STRSZ(log_file) - 1,
 	  "append events as JSON lines to this file (reopened on SIGHUP)" },
 	{ "observe", "syslog", T_BOOL, OBS(syslog), 0, 0,
 	  "send events to syslog too (flag: --syslog)" },
-	{ "observe", "pcap", T_STR, OBS(pcap), 0, STRSZ(pcap),
+	{ "observe", "pcap", T_STR, OBS(pcap), 0, STRSZ(pcap) - 1,
 	  "append drop samples to this pcap file (reopened on SIGHUP)" },
 	{ "observe", "sample_rate", T_U32, LOAD(sample_rate), 0, 1000,
 	  "dropped-packet samples kept per second; 0 = off" },
@@ -100,6 +122,8 @@ void xg_cfg_defaults(struct xg_run_cfg *c)
 	c->load.allow_max = XG_ALLOW_MAX_DEFAULT;
 	c->load.src_max = XG_SRC_MAX_DEFAULT;
 	c->load.dst_max = XG_DST_MAX_DEFAULT;
+	c->load.prefixes_max = XG_PREFIXES_MAX_DEFAULT;
+	xg_guard_defaults(&c->guard);
 	c->load.port_win_shift = 33;
 	c->load.sample_rate = 10;
 	xg_obs_defaults(&c->obs);
@@ -175,12 +199,26 @@ static int apply(struct xg_run_cfg *c, const struct setting *s, const char *v,
 			*why = "expected native, generic or auto";
 		return err;
 	case T_STR:
-		if (strlen(v) >= s->max) {
-			*why = "too long";
-			return -ENAMETOOLONG;
+		if (!*v || strlen(v) > s->max) {
+			*why = *v ? "too long" : "empty";
+			return -EINVAL;
 		}
 		strcpy(p, v);
 		return 0;
+	case T_PATHS: {
+		struct xg_guard_cfg *g = &c->guard;
+
+		if (!*v || strlen(v) > s->max) {
+			*why = *v ? "too long" : "empty";
+			return -EINVAL;
+		}
+		if (g->nblocklists >= XG_BLOCKLISTS_MAX) {
+			*why = "too many blocklists (at most 16)";
+			return -E2BIG;
+		}
+		strcpy(g->blocklists[g->nblocklists++], v);
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -278,7 +316,9 @@ int xg_cfg_check(const struct xg_run_cfg *c)
 		xg_err("ban_ttl is longer than ban_ttl_max");
 		return -EINVAL;
 	}
-	return xg_obs_check(&c->obs);
+	if (xg_obs_check(&c->obs))
+		return -EINVAL;
+	return xg_guard_check(&c->guard);
 }
 
 void xg_cfg_usage(FILE *f)

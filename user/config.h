@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "detect.h"
+#include "guard.h"
 #include "loader.h"
 #include "obs.h"
 
@@ -16,6 +17,7 @@ struct xg_run_cfg {
 	struct xg_detect_cfg det;
 	struct xg_load_opts load;
 	struct xg_obs_cfg obs;
+	struct xg_guard_cfg guard;
 	__u32 poll_ms;
 	__u32 conn_poll_ms; /* sock_diag scan period; 0 = off */
 	enum xg_mode mode;

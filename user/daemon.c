@@ -24,6 +24,7 @@
 #include "common.h"
 #include "daemon.h"
 #include "detect.h"
+#include "guard.h"
 #include "maps.h"
 #include "obs.h"
 #include "output.h"
@@ -36,6 +37,7 @@ struct daemon {
 	struct xg_loader loader;
 	struct xg_detector *det;
 	struct xg_obs *obs;
+	struct xg_guard *guard;
 	int bans_fd;
 	int allow_fd;
 	__u64 last_conn_ns;
@@ -53,19 +55,12 @@ static bool is_allowed(const struct xg_addr *a, void *ctx)
 static void on_event(const struct xg_event *ev, void *ctx)
 {
 	struct daemon *d = ctx;
-	char a[XG_ADDR_STRLEN];
-	int err;
 
 	xg_output_event(ev);
 	xg_obs_event(d->obs, ev);
-	if (ev->type != XG_EV_BAN)
-		return;
-	err = xg_ban_add(d->bans_fd, &ev->src, ev->ttl_ns, ev->reason,
-			 ev->repeat);
-	if (err)
-		xg_output_note("error", NULL, "cannot ban %s: %s",
-			       xg_addr_str(&ev->src, a, sizeof(a)),
-			       xg_bpf_strerror(err));
+	/* Exact, or the offender's IPv6 prefix; widened when due. */
+	if (ev->type == XG_EV_BAN)
+		xg_guard_ban(d->guard, ev);
 }
 
 static void on_unban(const struct xg_ban_entry *e, void *ctx)
@@ -91,11 +86,12 @@ static void tick(struct daemon *d)
 	struct xdpguard_bpf *skel = d->loader.skel;
 	struct xg_src_sample *src = NULL;
 	struct xg_dst_sample *dst = NULL;
+	struct xg_src_sketch *sk = NULL;
 	size_t nsrc = 0, ndst = 0;
 	__u64 now, t0 = xg_mono_ns();
 
-	if (xg_read_sources(bpf_map__fd(skel->maps.src_stats),
-			    cfg->load.port_win_shift, &src, &nsrc) ||
+	if (xg_read_sources_sk(bpf_map__fd(skel->maps.src_stats),
+			       cfg->load.port_win_shift, &src, &sk, &nsrc) ||
 	    xg_read_dsts(bpf_map__fd(skel->maps.dst_stats), &dst, &ndst))
 		goto out;
 	now = xg_mono_ns();
@@ -113,9 +109,11 @@ static void tick(struct daemon *d)
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
 	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, d);
+	xg_guard_tick(d->guard, now, src, sk, nsrc);
 	xg_obs_polled(d->obs, t0, src, nsrc, ndst);
 out:
 	free(src);
+	free(sk);
 	free(dst);
 }
 
@@ -176,7 +174,7 @@ static int make_fds(int *sfd, int *tfd, __u32 poll_ms)
 static void announce(struct daemon *d)
 {
 	json_object *o = json_object_new_object(), *ifs;
-	char names[XG_MAX_IFACES * (IF_NAMESIZE + 16)] = "";
+	char names[XG_MAX_IFACES * (IF_NAMESIZE + 48)] = "";
 	int i;
 
 	ifs = json_object_new_array();
@@ -189,10 +187,13 @@ static void announce(struct daemon *d)
 		json_object_object_add(
 			x, "mode",
 			json_object_new_string(xg_mode_name(f->mode)));
+		json_object_object_add(x, "took_over",
+				       json_object_new_boolean(f->took_over));
 		json_object_array_add(ifs, x);
 		snprintf(names + strlen(names), sizeof(names) - strlen(names),
-			 "%s%s (%s)", i ? ", " : "", f->name,
-			 xg_mode_name(f->mode));
+			 "%s%s (%s%s)", i ? ", " : "", f->name,
+			 xg_mode_name(f->mode),
+			 f->took_over ? ", replaced the running program" : "");
 	}
 	json_object_object_add(o, "ifaces", ifs);
 	json_object_object_add(o, "dry_run",
@@ -206,6 +207,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 {
 	struct daemon d = { .cfg = cfg };
 	int lock_fd, sfd = -1, tfd = -1, err, i;
+	struct xg_lists lists;
 	struct pollfd pfd[3];
 
 	xg_output_init(stdout, cfg->json);
@@ -216,21 +218,39 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 			  cfg->load.sample_rate);
 	if (err)
 		goto out_lock;
-	err = xg_load(&d.loader, &cfg->load);
+	/* Blocklist files are read before anything changes. */
+	err = xg_guard_new(&cfg->guard, &cfg->det, &d.guard);
 	if (err)
 		goto out_obs;
+	err = xg_load(&d.loader, &cfg->load);
+	if (err)
+		goto out_guard;
+	d.bans_fd = bpf_map__fd(d.loader.skel->maps.bans);
+	d.allow_fd = bpf_map__fd(d.loader.skel->maps.allow);
+	lists = (struct xg_lists){
+		.allow = d.allow_fd,
+		.bans = d.bans_fd,
+		.prefixes = bpf_map__fd(d.loader.skel->maps.ban_prefixes),
+		.sources = bpf_map__fd(d.loader.skel->maps.sources),
+		.meta = bpf_map__fd(d.loader.skel->maps.meta),
+	};
+	/* Saved bans and blocklists are in the maps before the first packet. */
+	err = xg_guard_start(d.guard, &lists, d.allow_fd, d.loader.reused,
+			     cfg->ifaces, cfg->nifs);
+	if (err)
+		goto out_unload;
 	for (i = 0; i < cfg->nifs; i++) {
 		err = xg_attach(&d.loader, cfg->ifaces[i], cfg->mode);
 		if (err)
 			goto out_unload;
 	}
-	d.bans_fd = bpf_map__fd(d.loader.skel->maps.bans);
-	d.allow_fd = bpf_map__fd(d.loader.skel->maps.allow);
+	xg_load_done(&d.loader);
 	d.det = xg_detector_new(&cfg->det);
 	if (!d.det) {
 		err = -ENOMEM;
 		goto out_unload;
 	}
+	xg_guard_seed(d.guard, d.det);
 	err = make_fds(&sfd, &tfd, cfg->poll_ms);
 	if (!err)
 		err = xg_obs_start(d.obs, d.loader.skel);
@@ -257,11 +277,15 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
 				xg_obs_reopen(d.obs);
-			} else {
-				xg_output_note("stop", NULL, "%s: detaching",
-					       strsignal(si.ssi_signo));
-				break;
+				xg_guard_reload(d.guard);
+				continue;
 			}
+			xg_output_note(
+				"stop", NULL, "%s: %s", strsignal(si.ssi_signo),
+				cfg->guard.keep_attached ?
+					"leaving the program attached (bans stay enforced; the next run takes over, 'xdpguard detach' removes it)" :
+					"detaching");
+			break;
 		}
 		if (pfd[2].revents & POLLIN)
 			xg_obs_consume(d.obs);
@@ -278,6 +302,9 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	}
 	close(sfd);
 	close(tfd);
+	xg_guard_stop(d.guard);
+	if (cfg->guard.keep_attached)
+		xg_release_all(&d.loader);
 out_det:
 	xg_detector_free(d.det);
 	free(d.conns);
@@ -287,6 +314,8 @@ out_unload:
 	d.obs = NULL;
 	/* Maps stay pinned: bans survive until the next run. */
 	xg_unload(&d.loader);
+out_guard:
+	xg_guard_free(d.guard);
 out_obs:
 	xg_obs_close(d.obs);
 out_lock:

@@ -731,3 +731,17 @@ size_t xg_detector_tracked(const struct xg_detector *d)
 {
 	return HASH_COUNT(d->srcs);
 }
+
+void xg_detector_seed(struct xg_detector *d, const struct xg_addr *a,
+		      __u32 repeat, __u64 ban_end_ns)
+{
+	struct hist *h;
+
+	TBL_GET(d->hist, a, h);
+	if (!h)
+		return;
+	if (repeat > h->repeat)
+		h->repeat = repeat;
+	if (ban_end_ns > h->ban_end_ns)
+		h->ban_end_ns = ban_end_ns;
+}

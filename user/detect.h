@@ -137,6 +137,13 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 /* The operator unbanned a: judge it afresh, but keep its repeat history. */
 void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a);
 
+/*
+ * A ban of a that outlived the detector (a restarted daemon finds it in the
+ * map): its repeat count and end, so the next offense escalates from there.
+ */
+void xg_detector_seed(struct xg_detector *d, const struct xg_addr *a,
+		      __u32 repeat, __u64 ban_end_ns);
+
 /* Sources the detector holds state for (stats, tests). */
 size_t xg_detector_tracked(const struct xg_detector *d);
 

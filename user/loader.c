@@ -84,6 +84,7 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 	bpf_map__set_max_entries(skel->maps.allow, o->allow_max);
 	bpf_map__set_max_entries(skel->maps.src_stats, o->src_max);
 	bpf_map__set_max_entries(skel->maps.dst_stats, o->dst_max);
+	bpf_map__set_max_entries(skel->maps.ban_prefixes, o->prefixes_max);
 	bpf_object__for_each_map(map, skel->obj)
 	{
 		if (bpf_map__is_internal(map))
@@ -92,6 +93,11 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 		if (err)
 			goto fail;
 	}
+	l->reused = !access(bpf_map__pin_path(skel->maps.bans), F_OK);
+	/* Pinned maps of another size or layout: moved, not lost. */
+	err = xg_migrate_prepare(skel->obj, &l->mig);
+	if (err)
+		goto fail;
 	err = xdpguard_bpf__load(skel);
 	if (err) {
 		if (err == -EINVAL)
@@ -102,11 +108,20 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 			       xg_bpf_strerror(err));
 		goto fail;
 	}
+	err = xg_migrate_copy(&l->mig);
+	if (err)
+		goto fail;
 	l->skel = skel;
 	return 0;
 fail:
+	xg_migrate_finish(&l->mig);
 	xdpguard_bpf__destroy(skel);
 	return err;
+}
+
+void xg_load_done(struct xg_loader *l)
+{
+	xg_migrate_finish(&l->mig);
 }
 
 static int link_pin_path(char *buf, size_t len, const char *ifname)
@@ -176,6 +191,7 @@ int xg_attach(struct xg_loader *l, const char *ifname, enum xg_mode mode)
 			if (!bpf_xdp_query(iface->ifindex, 0, &q) &&
 			    q.attach_mode == XDP_ATTACHED_SKB)
 				iface->mode = XG_MODE_GENERIC;
+			iface->took_over = true;
 			xg_info("%s: took over the pinned link", ifname);
 			l->nifs++;
 			return 0;
@@ -233,6 +249,16 @@ void xg_detach_all(struct xg_loader *l)
 	l->nifs = 0;
 }
 
+void xg_release_all(struct xg_loader *l)
+{
+	int i;
+
+	/* The pins keep the links, and so the program, in place. */
+	for (i = 0; i < l->nifs; i++)
+		close(l->ifs[i].link_fd);
+	l->nifs = 0;
+}
+
 bool xg_any_attached(struct xg_loader *l)
 {
 	int i;
@@ -273,10 +299,12 @@ static bool any_link_pinned(void)
 
 int xg_unpin_if_unused(void)
 {
-	static const char *const maps[] = { XG_MAP_BANS,	 XG_MAP_ALLOW,
-					    XG_MAP_SRC,		 XG_MAP_DST,
-					    XG_MAP_GLOBAL,	 XG_MAP_SAMPLES,
-					    XG_MAP_SAMPLE_BUDGET };
+	static const char *const maps[] = {
+		XG_MAP_BANS,	      XG_MAP_ALLOW,  XG_MAP_SRC,
+		XG_MAP_DST,	      XG_MAP_GLOBAL, XG_MAP_PREFIXES,
+		XG_MAP_SOURCES,	      XG_MAP_META,   XG_MAP_SAMPLES,
+		XG_MAP_SAMPLE_BUDGET,
+	};
 	char path[256];
 	size_t i;
 

@@ -42,11 +42,15 @@ int xg_maps_open(struct xg_maps *m)
 	int err;
 
 	m->bans = m->allow = m->src = m->dst = m->global = -1;
+	m->prefixes = m->sources = m->meta = -1;
 	if ((err = open_pin(XG_MAP_BANS, &m->bans)) ||
 	    (err = open_pin(XG_MAP_ALLOW, &m->allow)) ||
 	    (err = open_pin(XG_MAP_SRC, &m->src)) ||
 	    (err = open_pin(XG_MAP_DST, &m->dst)) ||
-	    (err = open_pin(XG_MAP_GLOBAL, &m->global))) {
+	    (err = open_pin(XG_MAP_GLOBAL, &m->global)) ||
+	    (err = open_pin(XG_MAP_PREFIXES, &m->prefixes)) ||
+	    (err = open_pin(XG_MAP_SOURCES, &m->sources)) ||
+	    (err = open_pin(XG_MAP_META, &m->meta))) {
 		xg_maps_close(m);
 		return err;
 	}
@@ -55,7 +59,8 @@ int xg_maps_open(struct xg_maps *m)
 
 void xg_maps_close(struct xg_maps *m)
 {
-	int *fds[] = { &m->bans, &m->allow, &m->src, &m->dst, &m->global };
+	int *fds[] = { &m->bans,   &m->allow,	 &m->src,     &m->dst,
+		       &m->global, &m->prefixes, &m->sources, &m->meta };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(fds); i++) {
@@ -96,8 +101,9 @@ int xg_read_counters(int fd, struct xg_counter out[XG_CNT__MAX])
 	return 0;
 }
 
-void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
-		  struct xg_src_sample *out)
+/* Merges per-CPU copies; sk (may be NULL) gets this window's sketches. */
+static void merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
+		      struct xg_src_sample *out, struct xg_src_sketch *sk)
 {
 	__u64 tcp[XG_PORT_WORDS] = {}, udp[XG_PORT_WORDS] = {};
 	int c, w;
@@ -128,6 +134,16 @@ void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
 	}
 	out->tcp_ports = xg_ports_estimate(tcp);
 	out->udp_ports = xg_ports_estimate(udp);
+	if (sk) {
+		memcpy(sk->tcp, tcp, sizeof(tcp));
+		memcpy(sk->udp, udp, sizeof(udp));
+	}
+}
+
+void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
+		  struct xg_src_sample *out)
+{
+	merge_src(pcpu, ncpus, epoch, out, NULL);
 }
 
 /*
@@ -191,9 +207,16 @@ static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
 int xg_read_sources(int fd, __u32 port_shift, struct xg_src_sample **out,
 		    size_t *n)
 {
+	return xg_read_sources_sk(fd, port_shift, out, NULL, n);
+}
+
+int xg_read_sources_sk(int fd, __u32 port_shift, struct xg_src_sample **out,
+		       struct xg_src_sketch **sk, size_t *n)
+{
 	int ncpus = libbpf_num_possible_cpus();
 	size_t vsize = sizeof(struct xg_src_stats) * ncpus, i, cnt;
 	__u32 epoch = xg_mono_ns() >> port_shift;
+	struct xg_src_sketch *skr;
 	struct xg_src_sample *res;
 	struct xg_addr *keys;
 	void *vals;
@@ -203,19 +226,23 @@ int xg_read_sources(int fd, __u32 port_shift, struct xg_src_sample **out,
 	if (err)
 		return err;
 	res = calloc(cnt ? cnt : 1, sizeof(*res));
-	if (!res) {
+	skr = sk ? calloc(cnt ? cnt : 1, sizeof(*skr)) : NULL;
+	if (!res || (sk && !skr)) {
+		free(res);
 		free(keys);
 		free(vals);
 		return -ENOMEM;
 	}
 	for (i = 0; i < cnt; i++) {
-		xg_merge_src((struct xg_src_stats *)((char *)vals + i * vsize),
-			     ncpus, epoch, &res[i]);
+		merge_src((struct xg_src_stats *)((char *)vals + i * vsize),
+			  ncpus, epoch, &res[i], skr ? &skr[i] : NULL);
 		res[i].addr = keys[i];
 	}
 	free(keys);
 	free(vals);
 	*out = res;
+	if (sk)
+		*sk = skr;
 	*n = cnt;
 	return 0;
 }

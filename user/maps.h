@@ -13,6 +13,9 @@ struct xg_maps {
 	int src;
 	int dst;
 	int global;
+	int prefixes;
+	int sources;
+	int meta;
 };
 
 /* Opens every pinned map; a missing pin dir means xdpguard is not loaded. */
@@ -29,6 +32,13 @@ int xg_read_counters(int fd, struct xg_counter out[XG_CNT__MAX]);
  */
 int xg_read_sources(int fd, __u32 port_shift, struct xg_src_sample **out,
 		    size_t *n);
+/* The same, and each source's port sketches of this window (in *sk). */
+struct xg_src_sketch {
+	__u64 tcp[XG_PORT_WORDS];
+	__u64 udp[XG_PORT_WORDS];
+};
+int xg_read_sources_sk(int fd, __u32 port_shift, struct xg_src_sample **out,
+		       struct xg_src_sketch **sk, size_t *n);
 int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n);
 
 /* Number of entries and capacity of a map, for fill levels. */

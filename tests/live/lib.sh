@@ -148,8 +148,10 @@ teardown() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$XDPGUARD_PIN_DIR" "$T_DIR"
-	# The lock and the state files (alarms.json, samples.json) in /run.
+	# The lock and the state files (alarms.json, samples.json, lists.lock) in /run.
 	rm -f "/run/xdpguard-$(basename "$XDPGUARD_PIN_DIR")".*
+	# The daemon's state file (named after the pin dir) and its lists.
+	rm -rf "/var/lib/xdpguard/state-$(basename "$XDPGUARD_PIN_DIR")".json*
 }
 
 finish() {

@@ -20,7 +20,7 @@
 
 static struct xdpguard_bpf *skel;
 static int ncpu;
-static int fd_prog, fd_allow, fd_bans, fd_src, fd_dst, fd_glob;
+static int fd_prog, fd_allow, fd_bans, fd_src, fd_dst, fd_glob, fd_pfx, fd_meta;
 static int n_tests, n_failed;
 static char diag[DIAG_MAX];
 static size_t diag_len;
@@ -109,6 +109,13 @@ static int reset_maps(void)
 	err = err ?: map_clear(fd_bans, sizeof(struct xg_addr));
 	err = err ?: map_clear(fd_src, sizeof(struct xg_addr));
 	err = err ?: map_clear(fd_dst, sizeof(struct xg_addr));
+	err = err ?: map_clear(fd_pfx, sizeof(struct xg_lpm_key));
+	if (!err) {
+		struct xg_meta m = {};
+
+		i = 0;
+		err = bpf_map_update_elem(fd_meta, &i, &m, BPF_ANY);
+	}
 	memset(zero, 0, sizeof(zero));
 	for (i = 0; !err && i < XG_CNT__MAX; i++)
 		err = bpf_map_update_elem(fd_glob, &i, zero, BPF_ANY);
@@ -133,6 +140,45 @@ static int prefix_parse(const char *s, struct xg_lpm_key *k)
 	return 0;
 }
 
+static __u64 expiry(int kind)
+{
+	if (kind == BAN_LIVE)
+		return now_ns() + BAN_SLACK_NS;
+	if (kind == BAN_EXPIRED)
+		return now_ns() - BAN_SLACK_NS;
+	return 0;
+}
+
+static int apply_prefixes(const struct pre *pre)
+{
+	struct xg_meta m = {};
+	struct xg_lpm_key lk;
+	__u32 zero = 0;
+	int i, err, n = 0;
+
+	for (i = 0; i < PRE_PREFIXES && pre->pfx[i].prefix; i++) {
+		struct xg_prefix_ban v = {
+			.ban = { .expires_ns = expiry(pre->pfx[i].kind),
+				 .created_ns = now_ns(),
+				 .reason = pre->pfx[i].reason },
+			.owners = XG_OWNER_DIRECT,
+		};
+
+		err = prefix_parse(pre->pfx[i].prefix, &lk);
+		if (err)
+			return err;
+		v.prefixlen = lk.prefixlen;
+		v.direct_expires_ns = v.ban.expires_ns;
+		if (bpf_map_update_elem(fd_pfx, &lk, &v, BPF_ANY))
+			return -errno;
+		n++;
+	}
+	m.prefix_entries = pre->gate_off ? 0 : n;
+	if (n && bpf_map_update_elem(fd_meta, &zero, &m, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 static int apply_pre(const struct pre *pre, const __u8 src[16])
 {
 	struct xg_allow allow = { .created_ns = now_ns() };
@@ -149,15 +195,15 @@ static int apply_pre(const struct pre *pre, const __u8 src[16])
 		if (err)
 			return err;
 	}
+	err = apply_prefixes(pre);
+	if (err)
+		return err;
 	if (pre->ban == NO_BAN)
 		return 0;
 	memcpy(key.a, src, 16);
 	if (pre->ban_addr && !addr_parse(pre->ban_addr, key.a))
 		return -EINVAL;
-	if (pre->ban == BAN_LIVE)
-		ban.expires_ns = now_ns() + BAN_SLACK_NS;
-	else if (pre->ban == BAN_EXPIRED)
-		ban.expires_ns = now_ns() - BAN_SLACK_NS;
+	ban.expires_ns = expiry(pre->ban);
 	return bpf_map_update_elem(fd_bans, &key, &ban, BPF_ANY);
 }
 
@@ -461,6 +507,8 @@ int main(void)
 	fd_src = bpf_map__fd(skel->maps.src_stats);
 	fd_dst = bpf_map__fd(skel->maps.dst_stats);
 	fd_glob = bpf_map__fd(skel->maps.global_stats);
+	fd_pfx = bpf_map__fd(skel->maps.ban_prefixes);
+	fd_meta = bpf_map__fd(skel->maps.meta);
 
 	run_rows();
 	for (i = 0; i < n_sweeps; i++)

@@ -16,6 +16,15 @@ enum ban_kind {
 	BAN_FOREVER, /* expires_ns 0 */
 };
 
+/* A prefix ban in the ban_prefixes trie (owned by XG_OWNER_DIRECT). */
+struct pre_prefix {
+	const char *prefix; /* "10.0.0.0/8", "2001:db8:1::/64"; NULL = none */
+	int kind; /* enum ban_kind */
+	__u32 reason;
+};
+
+#define PRE_PREFIXES 3
+
 /* Map state written before the frame runs; every map starts empty. */
 struct pre {
 	int ban; /* enum ban_kind */
@@ -23,6 +32,12 @@ struct pre {
 	const char *ban_addr; /* banned address; NULL = the frame's source */
 	const char *
 		allow; /* allowlisted prefix, "10.0.0.0/8" or "2001:db8::/64" */
+	struct pre_prefix pfx[PRE_PREFIXES];
+	/*
+	 * Write the prefixes but leave meta.prefix_entries at 0, as no user
+	 * space writer ever does: shows that the gate alone decides the lookup.
+	 */
+	int gate_off;
 };
 
 /*

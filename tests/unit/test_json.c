@@ -213,7 +213,14 @@ static void test_rates(void **state)
 
 static void test_stats_schema(void **state)
 {
-	struct xg_maps m = { -1, -1, -1, -1, -1 };
+	struct xg_maps m = { .bans = -1,
+			     .allow = -1,
+			     .src = -1,
+			     .dst = -1,
+			     .global = -1,
+			     .prefixes = -1,
+			     .sources = -1,
+			     .meta = -1 };
 	struct xg_reading r0, r1;
 	json_object *o, *tops, *arr, *c;
 	struct xg_rates rt;

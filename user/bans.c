@@ -50,7 +50,14 @@ int xg_ban_add(int fd, const struct xg_addr *a, __u64 ttl_ns, __u32 reason,
 		.reason = reason,
 		.repeat = repeat,
 	};
+	struct xg_ban old;
 
+	/*
+	 * Extending a live ban (the daemon confirming the XDP program's own
+	 * port-scan ban, or a new TTL): it has been banned since then.
+	 */
+	if (!bpf_map_lookup_elem(fd, a, &old) && xg_ban_live(&old, now))
+		b.created_ns = old.created_ns;
 	if (bpf_map_update_elem(fd, a, &b, BPF_ANY))
 		return -errno;
 	return 0;

@@ -69,8 +69,12 @@ static void on_unban(const struct xg_ban_entry *e, void *ctx)
 	struct daemon *d = ctx;
 	char a[XG_ADDR_STRLEN];
 	json_object *o = json_object_new_object();
+	const char *kind = xg_reason_kind(e->ban.reason);
 
 	xg_addr_str(&e->addr, a, sizeof(a));
+	/* Like the ban event it ends: the detector's kind, if it was one. */
+	if (kind)
+		json_object_object_add(o, "kind", json_object_new_string(kind));
 	json_object_object_add(o, "src", json_object_new_string(a));
 	json_object_object_add(
 		o, "reason",
@@ -199,6 +203,7 @@ static void announce(struct daemon *d)
 int xg_daemon_run(const struct xg_run_cfg *cfg)
 {
 	struct daemon d = { .cfg = cfg };
+	struct xg_load_opts lo = cfg->load;
 	int lock_fd, sfd = -1, tfd = -1, err, i;
 	struct pollfd pfd[2];
 
@@ -206,7 +211,12 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	lock_fd = take_lock();
 	if (lock_fd < 0)
 		return lock_fd;
-	err = xg_load(&d.loader, &cfg->load);
+	/* A dry run never bans, not even in the kernel. */
+	if (!cfg->det.dry_run) {
+		lo.scan_trip_bits = xg_scan_trip_bits(cfg->det.scan_ports);
+		lo.scan_ban_ttl_ns = cfg->det.ban_ttl_ns;
+	}
+	err = xg_load(&d.loader, &lo);
 	if (err)
 		goto out_lock;
 	for (i = 0; i < cfg->nifs; i++) {

@@ -129,6 +129,16 @@ const char *xg_kind_name(enum xg_kind k)
 	return (unsigned int)k < XG_KIND__MAX ? kinds[k].name : "unknown";
 }
 
+const char *xg_reason_kind(__u32 reason)
+{
+	int k;
+
+	for (k = 0; reason && k < XG_KIND__MAX; k++)
+		if (kinds[k].reason == reason)
+			return kinds[k].name;
+	return NULL;
+}
+
 const char *xg_event_type_name(enum xg_event_type t)
 {
 	static const char *const names[] = {
@@ -173,6 +183,19 @@ unsigned int xg_ports_estimate(const __u64 words[XG_PORT_WORDS])
 	if (set >= XG_PORT_BITS)
 		return lround(m * log(m));
 	return lround(-m * log((m - set) / m));
+}
+
+unsigned int xg_scan_trip_bits(unsigned int scan_ports)
+{
+	__u64 w[XG_PORT_WORDS] = {};
+	unsigned int b;
+
+	for (b = 1; b <= XG_PORT_BITS; b++) {
+		w[(b - 1) / 64] |= 1ULL << ((b - 1) % 64);
+		if (xg_ports_estimate(w) >= scan_ports)
+			return b;
+	}
+	return 0;
 }
 
 static unsigned int addr_hash(const struct xg_detector *d, const void *key)
@@ -372,8 +395,14 @@ static int findings(const struct xg_detector *d, const struct src *s,
 		low_share = syn_w && (double)syn_w < c->syn_ratio * pkts_w;
 	}
 
-	/* An idle source's sketch may be of a window long gone. */
-	if (s->active &&
+	/*
+	 * An idle source's sketch may be of a window long gone. Active at the
+	 * previous poll is enough, though: the XDP program bans a scanner the
+	 * moment its sketch trips, and a read that raced that packet may have
+	 * got its count and not yet its port; nothing follows it to count.
+	 */
+	if ((s->active ||
+	     (d->polled && s->last_active_ns == d->last_poll_ns)) &&
 	    (s->tcp_ports >= c->scan_ports || s->udp_ports >= c->scan_ports)) {
 		bool tcp = s->tcp_ports >= s->udp_ports;
 

@@ -103,6 +103,8 @@ struct xg_event {
 
 const char *xg_kind_name(enum xg_kind k);
 const char *xg_event_type_name(enum xg_event_type t);
+/* The kind whose bans carry this enum xg_reason; NULL for none (manual). */
+const char *xg_reason_kind(__u32 reason);
 
 typedef void (*xg_emit_fn)(const struct xg_event *ev, void *ctx);
 /* True if a is allowlisted: it is then reported, never banned. */
@@ -115,6 +117,12 @@ void xg_detect_defaults(struct xg_detect_cfg *c);
  * tiny counts, saturating (m ln m) when every bit is set.
  */
 unsigned int xg_ports_estimate(const __u64 words[XG_PORT_WORDS]);
+
+/*
+ * The fewest set bits of one port sketch whose estimate reaches scan_ports:
+ * the XDP program's port-scan trip. 0 if no sketch can reach it.
+ */
+unsigned int xg_scan_trip_bits(unsigned int scan_ports);
 
 struct xg_detector;
 

@@ -16,6 +16,9 @@ struct xg_load_opts {
 	__u32 src_max;
 	__u32 dst_max;
 	__u32 port_win_shift;
+	/* Port-scan fast path (see bpf/): sketch bits that ban; 0 = off. */
+	__u32 scan_trip_bits;
+	__u64 scan_ban_ttl_ns;
 };
 
 struct xg_iface {

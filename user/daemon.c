@@ -47,6 +47,15 @@ static bool is_allowed(const struct xg_addr *a, void *ctx)
 	return xg_allow_match(d->allow_fd, a);
 }
 
+static bool is_banned(const struct xg_addr *a, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct xg_ban b;
+
+	return !bpf_map_lookup_elem(d->bans_fd, a, &b) &&
+	       xg_ban_live(&b, xg_mono_ns());
+}
+
 static void on_event(const struct xg_event *ev, void *ctx)
 {
 	struct daemon *d = ctx;
@@ -93,6 +102,15 @@ static void tick(struct daemon *d)
 	size_t nsrc = 0, ndst = 0;
 	__u64 now;
 
+	/*
+	 * Expired bans first: a source that goes on once its ban ran out is
+	 * then reported unbanned, and banned again (escalated) in this tick,
+	 * in that order; swept after, the new ban would have replaced the
+	 * expired one unreported.
+	 */
+	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, d);
+	/* And those the operator lifted (`xdpguard unban`). */
+	xg_detector_sync_bans(d->det, xg_mono_ns(), is_banned, d);
 	if (xg_read_sources(bpf_map__fd(skel->maps.src_stats),
 			    cfg->load.port_win_shift, &src, &nsrc) ||
 	    xg_read_dsts(bpf_map__fd(skel->maps.dst_stats), &dst, &ndst))
@@ -111,7 +129,6 @@ static void tick(struct daemon *d)
 			 is_allowed, on_event, d);
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
-	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, d);
 out:
 	free(src);
 	free(dst);

@@ -756,6 +756,16 @@ void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a)
 	h->alerted_mask = 0;
 }
 
+void xg_detector_sync_bans(struct xg_detector *d, __u64 now_ns,
+			   xg_banned_fn banned, void *ctx)
+{
+	struct hist *h, *tmp;
+
+	HASH_ITER(hh, d->hist, h, tmp)
+		if (now_ns < h->ban_end_ns && !banned(&h->addr, ctx))
+			xg_detector_forget(d, &h->addr);
+}
+
 size_t xg_detector_tracked(const struct xg_detector *d)
 {
 	return HASH_COUNT(d->srcs);

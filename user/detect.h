@@ -145,6 +145,18 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 /* The operator unbanned a: judge it afresh, but keep its repeat history. */
 void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a);
 
+/* True if a has a live ban in the kernel. */
+typedef bool (*xg_banned_fn)(const struct xg_addr *a, void *ctx);
+
+/*
+ * Checks the bans the detector decided and holds live against the kernel's
+ * table: one gone from it (`xdpguard unban`) is forgotten as by
+ * xg_detector_forget(), so the source's next offense is judged (a repeat)
+ * instead of being taken for traffic trickling in before its ban.
+ */
+void xg_detector_sync_bans(struct xg_detector *d, __u64 now_ns,
+			   xg_banned_fn banned, void *ctx);
+
 /* Sources the detector holds state for (stats, tests). */
 size_t xg_detector_tracked(const struct xg_detector *d);
 

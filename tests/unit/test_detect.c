@@ -715,6 +715,45 @@ static void test_forget(void **state)
 
 #define NSPOOF 5000
 
+static bool kernel_has_ban;
+
+static bool in_kernel(const struct xg_addr *a, void *ctx)
+{
+	(void)a;
+	(void)ctx;
+	return kernel_has_ban;
+}
+
+/*
+ * `xdpguard unban` deletes the ban from the kernel's table behind the
+ * detector's back: once the sync sees it gone, the source's next offense
+ * is judged again (a repeat), not taken for a trickle before its ban.
+ */
+static void test_operator_unban(void **state)
+{
+	struct sim m;
+
+	(void)state;
+	sim_start(&m, NULL);
+	sim_poll(&m, NULL, 0, NULL, 0, NULL, 0);
+	m.now += POLL;
+	offend(&m, HOST);
+	expect_nevents(&m, 2, "first offense");
+	kernel_has_ban = true;
+	xg_detector_sync_bans(m.d, m.now, in_kernel, NULL);
+	m.now += POLL;
+	offend(&m, HOST);
+	expect_nevents(&m, 2, "while the kernel holds the ban");
+	kernel_has_ban = false;
+	xg_detector_sync_bans(m.d, m.now, in_kernel, NULL);
+	m.now += POLL;
+	offend(&m, HOST);
+	expect_nevents(&m, 4, "once the operator unbanned it");
+	assert_int_equal(last_ban(&m)->repeat, 2);
+	assert_int_equal(last_ban(&m)->ttl_ns, SEC(1200));
+	xg_detector_free(m.d);
+}
+
 static void test_spoofed_flood(void **state)
 {
 	struct xg_dst_sample victim = { .addr = ip4(0xc0000201) };
@@ -1178,6 +1217,7 @@ int main(void)
 		cmocka_unit_test(test_allowlisted),
 		cmocka_unit_test(test_ban_clears_windows),
 		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_operator_unban),
 		cmocka_unit_test(test_spoofed_flood),
 		cmocka_unit_test(test_single_source_not_spoofed),
 		cmocka_unit_test(test_counter_reset_wrap),

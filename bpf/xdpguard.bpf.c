@@ -163,8 +163,9 @@ static __always_inline int set_bit(__u64 *words, __u16 port)
  * daemon's next poll: by then the scan is over. So the moment one CPU's
  * sketch of a source reaches the daemon's own threshold (the daemon tests
  * the same sketches, merged over CPUs), the source is banned here, with the
- * first ban's TTL and reason. The daemon confirms it at its next poll,
- * reports it and applies escalation. Only on a new bit, so at most
+ * first ban's TTL and reason, and repeat 0. The daemon confirms it at its
+ * next poll (from the sketch, or from repeat 0 if the sketch is out of its
+ * sight), reports it and applies escalation. Only on a new bit, so at most
  * XG_PORT_BITS times per source, CPU and port window (a banned source is
  * dropped before it is counted), and again if it scans on once the ban
  * expired.
@@ -175,7 +176,7 @@ static __always_inline void scan_ban(const struct xg_addr *src, __u64 now)
 		.expires_ns = now + scan_ban_ttl_ns,
 		.created_ns = now,
 		.reason = XG_REASON_PORT_SCAN,
-		.repeat = 1,
+		.repeat = 0, /* the daemon's to confirm */
 	};
 
 	bpf_map_update_elem(&bans, src, &b, BPF_ANY);

@@ -130,7 +130,8 @@ int xg_ban_list(int fd, struct xg_ban_entry **out, size_t *n)
 			offsetof(struct xg_ban_entry, ban), (void **)out, n);
 }
 
-int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, void *ctx)
+int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, xg_unban_fn unconfirmed,
+		 void *ctx)
 {
 	struct xg_ban_entry *e;
 	size_t n, i;
@@ -140,8 +141,11 @@ int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, void *ctx)
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
-		if (xg_ban_live(&e[i].ban, now))
+		if (xg_ban_live(&e[i].ban, now)) {
+			if (unconfirmed && !e[i].ban.repeat)
+				unconfirmed(&e[i], ctx);
 			continue;
+		}
 		if (bpf_map_delete_elem(fd, &e[i].addr))
 			continue;
 		cnt++;

@@ -38,6 +38,9 @@ struct daemon {
 	__u64 last_conn_ns;
 	struct xg_conn_count *conns;
 	size_t nconns;
+	/* The XDP program's own bans seen by this tick's sweep. */
+	struct xg_addr *fresh;
+	size_t nfresh, fresh_cap;
 };
 
 static bool is_allowed(const struct xg_addr *a, void *ctx)
@@ -93,6 +96,39 @@ static void on_unban(const struct xg_ban_entry *e, void *ctx)
 	xg_detector_forget(d->det, &e->addr);
 }
 
+static void on_unconfirmed(const struct xg_ban_entry *e, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct xg_addr *n;
+
+	if (d->nfresh == d->fresh_cap) {
+		n = realloc(d->fresh, (d->fresh_cap * 2 + 16) * sizeof(*n));
+		if (!n)
+			return;
+		d->fresh = n;
+		d->fresh_cap = d->fresh_cap * 2 + 16;
+	}
+	d->fresh[d->nfresh++] = e->addr;
+}
+
+/*
+ * The XDP program's port-scan bans the detector did not confirm from the
+ * sketch in this tick (a new port window hid it, or the source's entry was
+ * evicted): reported and escalated all the same, never left unreported.
+ */
+static void adopt_unconfirmed(struct daemon *d)
+{
+	struct xg_ban b;
+	size_t i;
+
+	for (i = 0; i < d->nfresh; i++)
+		if (!bpf_map_lookup_elem(d->bans_fd, &d->fresh[i], &b) &&
+		    !b.repeat && xg_ban_live(&b, xg_mono_ns()))
+			xg_detector_adopt(d->det, xg_mono_ns(), &d->fresh[i],
+					  XG_KIND_PORT_SCAN, is_allowed,
+					  on_event, d);
+}
+
 static void tick(struct daemon *d)
 {
 	const struct xg_run_cfg *cfg = d->cfg;
@@ -108,7 +144,8 @@ static void tick(struct daemon *d)
 	 * in that order; swept after, the new ban would have replaced the
 	 * expired one unreported.
 	 */
-	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, d);
+	d->nfresh = 0;
+	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, on_unconfirmed, d);
 	/* And those the operator lifted (`xdpguard unban`). */
 	xg_detector_sync_bans(d->det, xg_mono_ns(), is_banned, d);
 	if (xg_read_sources(bpf_map__fd(skel->maps.src_stats),
@@ -129,6 +166,7 @@ static void tick(struct daemon *d)
 			 is_allowed, on_event, d);
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
+	adopt_unconfirmed(d);
 out:
 	free(src);
 	free(dst);
@@ -289,6 +327,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 out_det:
 	xg_detector_free(d.det);
 	free(d.conns);
+	free(d.fresh);
 out_unload:
 	/* Maps stay pinned: bans survive until the next run. */
 	xg_unload(&d.loader);

@@ -447,6 +447,61 @@ static __u64 ban_ttl(const struct xg_detect_cfg *c, __u32 repeat)
 }
 
 /*
+ * Reports a finding for h's address (alert, then suppressed if allowlisted)
+ * and, unless this is a dry run, decides its ban: the TTL doubles for a
+ * repeat offender. s, the source's state if it has any, is then banned.
+ */
+static void decide(struct xg_detector *d, struct hist *h, struct src *s,
+		   const struct finding *f, __u64 now, xg_allowed_fn allowed,
+		   xg_emit_fn emit, void *ctx)
+{
+	const struct xg_detect_cfg *c = &d->cfg;
+	struct xg_event ev = {
+		.type = XG_EV_ALERT,
+		.kind = f->kind,
+		.src = h->addr,
+		.has_src = true,
+		.value = f->value,
+		.threshold = f->threshold,
+		.window_ns = f->window_ns,
+		.proto = f->proto,
+		.reason = kinds[f->kind].reason,
+		.ts_ns = now,
+	};
+
+	emit(&ev, ctx);
+	h->alerted[ev.kind] = now;
+	h->alerted_mask |= BIT(ev.kind);
+	if (allowed && allowed(&h->addr, ctx)) {
+		ev.type = XG_EV_SUPPRESSED;
+		emit(&ev, ctx);
+		return;
+	}
+	if (c->dry_run)
+		return;
+
+	/*
+	 * Counted from the end of the previous ban, not its start: measured
+	 * from the start, a 24 h repeat window could never see past a 24 h
+	 * ban, and the most persistent offender would drop back to 10 min.
+	 */
+	if (h->repeat &&
+	    (now < h->ban_end_ns || now - h->ban_end_ns <= c->repeat_window_ns))
+		h->repeat++;
+	else
+		h->repeat = 1;
+	ev.type = XG_EV_BAN;
+	ev.repeat = h->repeat;
+	ev.ttl_ns = ban_ttl(c, h->repeat);
+	h->ban_end_ns = now + ev.ttl_ns;
+	/* The ban's TTL, not realert, keeps it quiet from here on. */
+	h->alerted_mask &= ~BIT(ev.kind);
+	if (s)
+		s->ban_until = h->ban_end_ns;
+	emit(&ev, ctx);
+}
+
+/*
  * Judges one source: at most one detection per poll, the first kind in
  * priority order that is not already reported within realert_ns (so a
  * scanning SYN flooder in dry-run shows both kinds, each once).
@@ -457,7 +512,6 @@ static void src_judge(struct xg_detector *d, struct src *s, __u64 now,
 {
 	const struct xg_detect_cfg *c = &d->cfg;
 	struct finding f[XG_KIND__MAX];
-	struct xg_event ev;
 	struct hist *h;
 	__u64 syn_w = 0;
 	int n, i;
@@ -489,50 +543,8 @@ static void src_judge(struct xg_detector *d, struct src *s, __u64 now,
 		return;
 	for (i = 0; i < n && quiet(d, h, f[i].kind, now); i++)
 		;
-	if (i == n)
-		return;
-
-	ev = (struct xg_event){
-		.type = XG_EV_ALERT,
-		.kind = f[i].kind,
-		.src = s->addr,
-		.has_src = true,
-		.value = f[i].value,
-		.threshold = f[i].threshold,
-		.window_ns = f[i].window_ns,
-		.proto = f[i].proto,
-		.reason = kinds[f[i].kind].reason,
-		.ts_ns = now,
-	};
-	emit(&ev, ctx);
-	h->alerted[ev.kind] = now;
-	h->alerted_mask |= BIT(ev.kind);
-	if (allowed && allowed(&s->addr, ctx)) {
-		ev.type = XG_EV_SUPPRESSED;
-		emit(&ev, ctx);
-		return;
-	}
-	if (c->dry_run)
-		return;
-
-	/*
-	 * Counted from the end of the previous ban, not its start: measured
-	 * from the start, a 24 h repeat window could never see past a 24 h
-	 * ban, and the most persistent offender would drop back to 10 min.
-	 */
-	if (h->repeat &&
-	    (now < h->ban_end_ns || now - h->ban_end_ns <= c->repeat_window_ns))
-		h->repeat++;
-	else
-		h->repeat = 1;
-	ev.type = XG_EV_BAN;
-	ev.repeat = h->repeat;
-	ev.ttl_ns = ban_ttl(c, h->repeat);
-	h->ban_end_ns = now + ev.ttl_ns;
-	/* The ban's TTL, not realert, keeps it quiet from here on. */
-	h->alerted_mask &= ~BIT(ev.kind);
-	s->ban_until = h->ban_end_ns;
-	emit(&ev, ctx);
+	if (i < n)
+		decide(d, h, s, &f[i], now, allowed, emit, ctx);
 }
 
 static void dst_update(struct xg_detector *d, const struct xg_dst_sample *x,
@@ -754,6 +766,26 @@ void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a)
 	/* The ban ended now (or earlier, if this is its expiry's sweep). */
 	h->ban_end_ns = min_u64(h->ban_end_ns, d->last_poll_ns);
 	h->alerted_mask = 0;
+}
+
+void xg_detector_adopt(struct xg_detector *d, __u64 now_ns,
+		       const struct xg_addr *a, enum xg_kind kind,
+		       xg_allowed_fn allowed, xg_emit_fn emit, void *ctx)
+{
+	struct finding f = { .kind = kind };
+	struct hist *h;
+	struct src *s;
+
+	if ((unsigned int)kind >= XG_KIND__MAX || !kinds[kind].reason)
+		return;
+	if (kind == XG_KIND_PORT_SCAN)
+		f.value = f.threshold = d->cfg.scan_ports;
+	TBL_GET(d->hist, a, h);
+	/* Already banned by us: the kernel's trip is no news. */
+	if (!h || now_ns < h->ban_end_ns)
+		return;
+	HASH_FIND(hh, d->srcs, a, sizeof(*a), s);
+	decide(d, h, s, &f, now_ns, allowed, emit, ctx);
 }
 
 void xg_detector_sync_bans(struct xg_detector *d, __u64 now_ns,

@@ -145,6 +145,17 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 /* The operator unbanned a: judge it afresh, but keep its repeat history. */
 void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a);
 
+/*
+ * A ban the XDP program made on its own (the port-scan trip, kind) that
+ * the detector did not decide, its evidence out of sight (the sketch of a
+ * new port window, an evicted entry): reported and decided as a detection
+ * at the threshold (alert, ban with escalation), unless the detector holds
+ * a live ban for a already.
+ */
+void xg_detector_adopt(struct xg_detector *d, __u64 now_ns,
+		       const struct xg_addr *a, enum xg_kind kind,
+		       xg_allowed_fn allowed, xg_emit_fn emit, void *ctx);
+
 /* True if a has a live ban in the kernel. */
 typedef bool (*xg_banned_fn)(const struct xg_addr *a, void *ctx);
 

@@ -25,8 +25,8 @@ attack() { # label, kind, seconds, command...
 	ok $? "$label: daemon started with fresh state"
 	benign_start "$BENIGN_S"
 	sleep 1
-	in_ns "$X" timeout "$secs" "$@" >"$T_DIR/attack.log" 2>&1 &
-	apid=$!
+	bg_in_ns "$X" timeout "$secs" "$@"
+	apid=$BG
 	wait_for 8 has_event event=ban kind="$kind" src="$ATTACKER"
 	ok $? "$label: ban event for $kind naming $ATTACKER"
 	n=$(nevents event=alert kind="$kind" src="$ATTACKER")

@@ -3,10 +3,11 @@
 # Detection beyond "attacker banned": a SYN flood from forged sources raises
 # an alarm naming the victim and bans nobody (the benign client unharmed);
 # --dry-run alerts and never bans, not even through the XDP program's
-# port-scan fast path; a ban runs out (unban event) and a repeat offender
-# gets twice the TTL; an attacker the operator unbans is judged again; an
-# IPv6 scan is banned like an IPv4 one, with the example config file; a bad
-# config file stops `run` before it attaches.
+# port-scan fast path, whose bans are reported even when the port sketch
+# is gone by the daemon's next poll; a ban runs out (unban event) and a
+# repeat offender gets twice the TTL; an attacker the operator unbans is
+# judged again; an IPv6 scan is banned like an IPv4 one, with the example
+# config file; a bad config file stops `run` before it attaches.
 . "$(dirname "$0")/lib_detect.bash"
 need_root
 need_tools nsenter ip ping python3 nmap hping3 bpftool curl
@@ -34,9 +35,8 @@ ok $? "spoofed: daemon started"
 benign_start 8
 sleep 1
 t0=$(date +%s.%N)
-in_ns "$X" timeout 3 hping3 -q -S --flood --rand-source -p 80 "$VICTIM" \
-	>/dev/null 2>&1 &
-apid=$!
+bg_in_ns "$X" timeout 3 hping3 -q -S --flood --rand-source -p 80 "$VICTIM"
+apid=$BG
 wait_for 8 has_event event=alert kind=syn_flood_spoofed dst="$VICTIM"
 ok $? "spoofed: syn_flood_spoofed alarm naming the victim $VICTIM"
 ev=$(events event=alert kind=syn_flood_spoofed | head -1)
@@ -58,13 +58,13 @@ benign_check "spoofed"
 fresh_daemon --dry-run
 ok $? "dry run: daemon started"
 check "dry run: the start event says so" has_event event=start dry_run=True
-in_ns "$X" timeout 6 "${NMAP[@]}" -sS "$VICTIM" >/dev/null 2>&1 &
-apid=$!
+bg_in_ns "$X" timeout 6 "${NMAP[@]}" -sS "$VICTIM"
+apid=$BG
 wait_for 8 has_event event=alert kind=port_scan src="$ATTACKER"
 ok $? "dry run: nmap -sS raises a port_scan alert"
 wait "$apid"
-in_ns "$X" timeout 2 hping3 -q -S --flood -p 80 "$VICTIM" >/dev/null 2>&1 &
-apid=$!
+bg_in_ns "$X" timeout 2 hping3 -q -S --flood -p 80 "$VICTIM"
+apid=$BG
 wait_for 8 has_event event=alert kind=syn_flood src="$ATTACKER"
 ok $? "dry run: hping3 --flood raises a syn_flood alert"
 wait "$apid"
@@ -80,8 +80,8 @@ ok "$n" "dry run: nothing dropped ($n)"
 # --- expiry and escalation: 1 s ban, unban event, then 2 s
 fresh_daemon --ban-ttl 1s --ban-ttl-max 1m
 ok $? "escalation: daemon started with --ban-ttl 1s"
-in_ns "$X" timeout 5 hping3 -q -S --flood -p 80 "$VICTIM" >/dev/null 2>&1 &
-apid=$!
+bg_in_ns "$X" timeout 5 hping3 -q -S --flood -p 80 "$VICTIM"
+apid=$BG
 wait_for 8 has_event event=ban kind=syn_flood src="$ATTACKER" repeat=1 ttl_s=1
 ok $? "escalation: first ban, repeat 1, ttl 1 s"
 wait_for 8 has_event event=unban kind=syn_flood src="$ATTACKER" reason=syn_flood
@@ -101,8 +101,8 @@ wait "$apid"
 # --- the operator unbans an attacker that goes on: banned again at once
 fresh_daemon
 ok $? "operator unban: daemon started"
-in_ns "$X" timeout 5 hping3 -q -S --flood -p 80 "$VICTIM" >/dev/null 2>&1 &
-apid=$!
+bg_in_ns "$X" timeout 5 hping3 -q -S --flood -p 80 "$VICTIM"
+apid=$BG
 wait_for 8 has_event event=ban kind=syn_flood src="$ATTACKER" repeat=1
 ok $? "operator unban: flood banned"
 check "operator unban: xdpguard unban $ATTACKER" xg "$V" unban "$ATTACKER"
@@ -111,11 +111,27 @@ ok $? "operator unban: still flooding, banned again as a repeat (20 min)"
 kill "$apid" 2>/dev/null
 wait "$apid"
 
+# --- the XDP program's scan ban with the sketch out of the daemon's sight:
+# 67 ms port windows (2^26 ns) are gone by the next 200 ms poll, so only
+# the ban's repeat 0 tells the daemon; it still reports and confirms it
+fresh_daemon --port-win-shift 26
+ok $? "unseen sketch: daemon started with 67 ms port windows"
+bg_in_ns "$X" timeout 6 "${NMAP[@]}" -sS "$VICTIM"
+apid=$BG
+wait_for 8 has_event event=ban kind=port_scan src="$ATTACKER"
+ok $? "unseen sketch: nmap -sS banned and reported"
+check "unseen sketch: the ban is confirmed (repeat 1)" \
+	test "$(ban_of "$ATTACKER")" = "port_scan 1"
+time_to_ban "nmap -sS, 67 ms port windows" "$ATTACKER"
+ok $([ "$TTB_PKTS" -lt 100 ]; echo $?) \
+	"unseen sketch: banned after $TTB_PKTS probes"
+wait "$apid"
+
 # --- IPv6 scan, with the example config file
 fresh_daemon --config "$ROOT/docs/xdpguard.ini.example"
 ok $? "v6: daemon started with docs/xdpguard.ini.example"
-in_ns "$X" timeout 6 "${NMAP[@]}" -6 -sS fd77::1 >/dev/null 2>&1 &
-apid=$!
+bg_in_ns "$X" timeout 6 "${NMAP[@]}" -6 -sS fd77::1
+apid=$BG
 wait_for 8 has_event event=ban kind=port_scan src=fd77::66
 ok $? "v6: nmap -6 -sS banned (port_scan, fd77::66)"
 time_to_ban "nmap -6 -sS" fd77::66

@@ -46,6 +46,18 @@ for line in open(sys.argv[1]):
 EOF
 }
 
+# Runs a bounded command in ns in the background; BG is its pid. nsenter
+# execs it, so BG is the command itself and `kill $BG` reaches it (a shell
+# function run with & would put a subshell in between: killed, it would
+# leave the command running).
+bg_in_ns() { # ns, command...
+	local ns=$1
+	shift
+	nsenter --net=/run/netns/"$ns" "$@" >>"$T_DIR/bg.log" 2>&1 &
+	BG=$!
+	T_PIDS+=("$BG")
+}
+
 nevents() { events "$@" | wc -l; }
 has_event() { [ "$(nevents "$@")" -gt 0 ]; }
 

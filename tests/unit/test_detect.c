@@ -754,6 +754,76 @@ static void test_operator_unban(void **state)
 	xg_detector_free(m.d);
 }
 
+/*
+ * The XDP program's own port-scan ban, with the sketch out of the
+ * detector's sight: reported and decided as a scan at the threshold, once.
+ */
+static void test_adopt(void **state)
+{
+	struct xg_addr a = ip4(HOST), b = ip4(HOST + 1);
+	struct xg_detect_cfg c;
+	struct xg_src_sample s;
+	struct sim m;
+
+	(void)state;
+	sim_start(&m, NULL);
+	src_init(&s, HOST, T0 - SEC(5));
+	sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
+	m.now += POLL;
+	src_add(&s, m.now, 24, 0, 0);
+	sim_poll(&m, &s, 1, NULL, 0, NULL, 0); /* tcp_ports 0: a new window */
+	expect_nevents(&m, 0, "sketch out of sight");
+	xg_detector_adopt(m.d, m.now, &a, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 2, "adopted");
+	assert_int_equal(m.ev[0].type, XG_EV_ALERT);
+	assert_int_equal(m.ev[1].type, XG_EV_BAN);
+	assert_int_equal(m.ev[1].kind, XG_KIND_PORT_SCAN);
+	assert_int_equal(m.ev[1].reason, XG_REASON_PORT_SCAN);
+	assert_int_equal(m.ev[1].value, 24);
+	assert_int_equal(m.ev[1].threshold, 24);
+	assert_int_equal(m.ev[1].repeat, 1);
+	assert_int_equal(m.ev[1].ttl_ns, SEC(600));
+	assert_memory_equal(&m.ev[1].src, &a, sizeof(a));
+	/* Held now: neither a second adoption nor its sketch is news. */
+	xg_detector_adopt(m.d, m.now, &a, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	m.now += POLL;
+	src_add(&s, m.now, 1, 0, 0);
+	s.tcp_ports = 30;
+	sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
+	expect_nevents(&m, 2, "adopted twice");
+	/* Forgotten (expired), then tripped again: a repeat. */
+	xg_detector_forget(m.d, &a);
+	xg_detector_adopt(m.d, m.now, &a, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 4, "adopted again");
+	assert_int_equal(m.ev[3].repeat, 2);
+	/* Not a kind the program bans on its own. */
+	xg_detector_adopt(m.d, m.now, &b, XG_KIND_SYN_FLOOD_SPOOFED, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 4, "spoofed kind");
+	xg_detector_free(m.d);
+
+	/* Allowlisted since: suppressed; a dry run: alert only. */
+	sim_start(&m, NULL);
+	m.allow = b;
+	m.has_allow = true;
+	xg_detector_adopt(m.d, m.now, &b, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 2, "allowlisted");
+	assert_int_equal(m.ev[1].type, XG_EV_SUPPRESSED);
+	xg_detector_free(m.d);
+	xg_detect_defaults(&c);
+	c.dry_run = true;
+	sim_start(&m, &c);
+	xg_detector_adopt(m.d, m.now, &b, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 1, "dry run");
+	assert_int_equal(m.ev[0].type, XG_EV_ALERT);
+	xg_detector_free(m.d);
+}
+
 static void test_spoofed_flood(void **state)
 {
 	struct xg_dst_sample victim = { .addr = ip4(0xc0000201) };
@@ -1218,6 +1288,7 @@ int main(void)
 		cmocka_unit_test(test_ban_clears_windows),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_operator_unban),
+		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_spoofed_flood),
 		cmocka_unit_test(test_single_source_not_spoofed),
 		cmocka_unit_test(test_counter_reset_wrap),

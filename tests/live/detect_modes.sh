@@ -6,8 +6,9 @@
 # port-scan fast path, whose bans are reported even when the port sketch
 # is gone by the daemon's next poll; a ban runs out (unban event) and a
 # repeat offender gets twice the TTL; an attacker the operator unbans is
-# judged again; an IPv6 scan is banned like an IPv4 one, with the example
-# config file; a bad config file stops `run` before it attaches.
+# judged again; too many established sockets from one address (sock_diag)
+# are a connection flood; an IPv6 scan is banned like an IPv4 one, with the
+# example config file; a bad config file stops `run` before it attaches.
 . "$(dirname "$0")/lib_detect.bash"
 need_root
 need_tools nsenter ip ping python3 nmap hping3 bpftool curl
@@ -125,6 +126,22 @@ check "unseen sketch: the ban is confirmed (repeat 1)" \
 time_to_ban "nmap -sS, 67 ms port windows" "$ATTACKER"
 ok $([ "$TTB_PKTS" -lt 100 ]; echo $?) \
 	"unseen sketch: banned after $TTB_PKTS probes"
+wait "$apid"
+
+# --- established sockets (sock_diag): 25 connections held open, opened at
+# 10/s (under every rate), against --conn-max 20
+fresh_daemon --conn-max 20
+ok $? "sockets: daemon started with --conn-max 20"
+bg_in_ns "$X" timeout 8 python3 "$TRAFFIC" hold "$VICTIM" "$PORT" 25 10 5
+apid=$BG
+wait_for 8 has_event event=ban kind=conn_flood src="$ATTACKER"
+ok $? "sockets: holding 25 connections open is a conn_flood, banned"
+python3 -c '
+import json, sys
+e = json.loads(sys.argv[1])
+sys.exit(not (e["threshold"] == 20 and 20 <= e["value"] <= 25 and "window_s" not in e))' \
+	"$(events event=ban kind=conn_flood | head -1)" 2>/dev/null
+ok $? "sockets: the ban counts established sockets (20..25 of 20, no window)"
 wait "$apid"
 
 # --- IPv6 scan, with the example config file

@@ -10,6 +10,8 @@
       short connections spread over SECONDS; prints a JSON summary.
   burst HOST PORT SECONDS  short TCP connects (connect, close) as fast as
       they go, for at most SECONDS; prints how many succeeded.
+  hold HOST PORT N RATE SECONDS  opens N TCP connections, RATE a second,
+      and keeps them open (idle) for SECONDS; prints how many it held.
   ttb PIN_DIR ADDR  time to ban of ADDR from the kernel's own clocks (see
       time_to_ban); prints JSON.
 
@@ -122,6 +124,23 @@ def burst(host, port, seconds):
     print(json.dumps({"connected": ok, "failed": fail}))
 
 
+def hold(host, port, n, rate, seconds):
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.settimeout(2)
+        try:
+            s.connect((host, port))
+            socks.append(s)
+        except OSError:
+            s.close()
+        time.sleep(1.0 / rate)
+    print(json.dumps({"held": len(socks)}), flush=True)
+    time.sleep(seconds)
+    for s in socks:
+        s.close()
+
+
 def bpftool_dump(path):
     out = subprocess.check_output(["bpftool", "-j", "map", "dump", "pinned", path])
     return json.loads(out)
@@ -183,6 +202,8 @@ def main(argv):
         browse(argv[2], int(argv[3]), float(argv[4]), int(argv[5]), int(argv[6]))
     elif cmd == "burst" and len(argv) == 5:
         burst(argv[2], int(argv[3]), float(argv[4]))
+    elif cmd == "hold" and len(argv) == 7:
+        hold(argv[2], int(argv[3]), int(argv[4]), float(argv[5]), float(argv[6]))
     elif cmd == "ttb" and len(argv) == 4:
         print(json.dumps(time_to_ban(argv[2], argv[3])))
     else:

@@ -76,31 +76,44 @@ static void on_event(const struct xg_event *ev, void *ctx)
 			       xg_bpf_strerror(err));
 }
 
-static void on_unban(const struct xg_ban_entry *e, void *ctx)
+/* Reports the end of a's ban and lets the detector judge it afresh. */
+static void report_unban(struct daemon *d, const struct xg_addr *addr,
+			 __u32 reason)
 {
-	struct daemon *d = ctx;
 	char a[XG_ADDR_STRLEN];
 	json_object *o = json_object_new_object();
-	const char *kind = xg_reason_kind(e->ban.reason);
+	const char *kind = xg_reason_kind(reason);
 
-	xg_addr_str(&e->addr, a, sizeof(a));
+	xg_addr_str(addr, a, sizeof(a));
 	/* Like the ban event it ends: the detector's kind, if it was one. */
 	if (kind)
 		json_object_object_add(o, "kind", json_object_new_string(kind));
 	json_object_object_add(o, "src", json_object_new_string(a));
-	json_object_object_add(
-		o, "reason",
-		json_object_new_string(xg_reason_name(e->ban.reason)));
+	json_object_object_add(o, "reason",
+			       json_object_new_string(xg_reason_name(reason)));
 	xg_output_note("unban", o, "src=%s reason=%s (expired)", a,
-		       xg_reason_name(e->ban.reason));
-	xg_detector_forget(d->det, &e->addr);
+		       xg_reason_name(reason));
+	xg_detector_forget(d->det, addr);
+}
+
+static void on_unban(const struct xg_ban_entry *e, void *ctx)
+{
+	report_unban(ctx, &e->addr, e->ban.reason);
 }
 
 static void on_unconfirmed(const struct xg_ban_entry *e, void *ctx)
 {
 	struct daemon *d = ctx;
 	struct xg_addr *n;
+	__u32 ended = xg_detector_ended(d->det, &e->addr, xg_mono_ns());
 
+	/*
+	 * A scanner that went on as its ban ran out is banned again by the
+	 * program before the sweep could see the old ban expire: its end is
+	 * reported here, in order, and the new ban is judged as a repeat.
+	 */
+	if (ended)
+		report_unban(d, &e->addr, ended);
 	if (d->nfresh == d->fresh_cap) {
 		n = realloc(d->fresh, (d->fresh_cap * 2 + 16) * sizeof(*n));
 		if (!n)

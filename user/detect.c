@@ -73,6 +73,8 @@ struct hist {
 	struct xg_addr addr;
 	__u64 ban_end_ns; /* the latest ban ends (or ended) then */
 	__u32 repeat; /* latest ban's repeat count; 0 = never banned */
+	__u32 ban_reason; /* latest ban's */
+	bool ban_open; /* its end not yet reported (forget()) */
 	__u32 alerted_mask; /* kinds in alerted[] */
 	__u64 alerted[XG_KIND__MAX]; /* last report per kind */
 	UT_hash_handle hh;
@@ -494,6 +496,8 @@ static void decide(struct xg_detector *d, struct hist *h, struct src *s,
 	ev.repeat = h->repeat;
 	ev.ttl_ns = ban_ttl(c, h->repeat);
 	h->ban_end_ns = now + ev.ttl_ns;
+	h->ban_reason = ev.reason;
+	h->ban_open = true;
 	/* The ban's TTL, not realert, keeps it quiet from here on. */
 	h->alerted_mask &= ~BIT(ev.kind);
 	if (s)
@@ -765,7 +769,18 @@ void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a)
 		return;
 	/* The ban ended now (or earlier, if this is its expiry's sweep). */
 	h->ban_end_ns = min_u64(h->ban_end_ns, d->last_poll_ns);
+	h->ban_open = false;
 	h->alerted_mask = 0;
+}
+
+__u32 xg_detector_ended(const struct xg_detector *d, const struct xg_addr *a,
+			__u64 now_ns)
+{
+	struct hist *h;
+
+	HASH_FIND(hh, d->hist, a, sizeof(*a), h);
+	return h && h->ban_open && h->ban_end_ns <= now_ns ? h->ban_reason :
+							     XG_REASON_NONE;
 }
 
 void xg_detector_adopt(struct xg_detector *d, __u64 now_ns,

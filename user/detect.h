@@ -156,6 +156,14 @@ void xg_detector_adopt(struct xg_detector *d, __u64 now_ns,
 		       const struct xg_addr *a, enum xg_kind kind,
 		       xg_allowed_fn allowed, xg_emit_fn emit, void *ctx);
 
+/*
+ * The reason of a's latest ban by the detector if it ended by now_ns and
+ * its end was never reported (xg_detector_forget()): the XDP program
+ * banned a again before the sweep saw the old ban expire. Else 0.
+ */
+__u32 xg_detector_ended(const struct xg_detector *d, const struct xg_addr *a,
+			__u64 now_ns);
+
 /* True if a has a live ban in the kernel. */
 typedef bool (*xg_banned_fn)(const struct xg_addr *a, void *ctx);
 

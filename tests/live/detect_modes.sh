@@ -5,7 +5,8 @@
 # --dry-run alerts and never bans, not even through the XDP program's
 # port-scan fast path, whose bans are reported even when the port sketch
 # is gone by the daemon's next poll; a ban runs out (unban event) and a
-# repeat offender gets twice the TTL; an attacker the operator unbans is
+# repeat offender gets twice the TTL (a flood, and a port sweep the XDP
+# program bans again itself); an attacker the operator unbans is
 # judged again; too many established sockets from one address (sock_diag)
 # are a connection flood; an IPv6 scan is banned like an IPv4 one, with the
 # example config file; a bad config file stops `run` before it attaches.
@@ -96,6 +97,24 @@ e = [json.loads(l)["event"] for l in open(sys.argv[1])
 sys.exit(e[:4] != ["alert", "ban", "unban", "alert"] or e[4:5] != ["ban"])' \
 	"$T_DIR/daemon.log" "$ATTACKER"
 ok $? "escalation: events in order: alert, ban, unban, alert, ban"
+kill "$apid" 2>/dev/null
+wait "$apid"
+
+# --- a port sweep that goes on as its 1 s ban runs out: the XDP program
+# bans it again on the spot, and the events still read unban, then ban
+fresh_daemon --ban-ttl 1s --ban-ttl-max 1m
+ok $? "sweep: daemon started with --ban-ttl 1s"
+bg_in_ns "$X" timeout 4 hping3 -q -S -p ++1000 -i u500 "$VICTIM"
+apid=$BG
+wait_for 8 has_event event=ban kind=port_scan src="$ATTACKER" repeat=2 ttl_s=2
+ok $? "sweep: banned, then again as a repeat (2 s)"
+python3 -c '
+import json, sys
+e = [json.loads(l)["event"] for l in open(sys.argv[1])
+     if json.loads(l).get("src") == sys.argv[2]]
+sys.exit(e[:5] != ["alert", "ban", "unban", "alert", "ban"])' \
+	"$T_DIR/daemon.log" "$ATTACKER"
+ok $? "sweep: events in order: alert, ban, unban, alert, ban"
 kill "$apid" 2>/dev/null
 wait "$apid"
 

@@ -793,8 +793,14 @@ static void test_adopt(void **state)
 	s.tcp_ports = 30;
 	sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
 	expect_nevents(&m, 2, "adopted twice");
+	/* Its end, once over and until reported (forget). */
+	assert_int_equal(xg_detector_ended(m.d, &a, m.now), 0);
+	assert_int_equal(xg_detector_ended(m.d, &a, m.now + SEC(600)),
+			 XG_REASON_PORT_SCAN);
+	assert_int_equal(xg_detector_ended(m.d, &b, m.now + SEC(600)), 0);
 	/* Forgotten (expired), then tripped again: a repeat. */
 	xg_detector_forget(m.d, &a);
+	assert_int_equal(xg_detector_ended(m.d, &a, m.now + SEC(600)), 0);
 	xg_detector_adopt(m.d, m.now, &a, XG_KIND_PORT_SCAN, on_allowed,
 			  on_event, &m);
 	expect_nevents(&m, 4, "adopted again");

@@ -141,11 +141,20 @@ int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, xg_unban_fn unconfirmed,
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
+		struct xg_ban cur;
+
 		if (xg_ban_live(&e[i].ban, now)) {
 			if (unconfirmed && !e[i].ban.repeat)
 				unconfirmed(&e[i], ctx);
 			continue;
 		}
+		/*
+		 * Banned afresh since the listing (the XDP program's scan
+		 * ban, a CLI ban)? Then it is not ours to delete.
+		 */
+		if (!bpf_map_lookup_elem(fd, &e[i].addr, &cur) &&
+		    xg_ban_live(&cur, now))
+			continue;
 		if (bpf_map_delete_elem(fd, &e[i].addr))
 			continue;
 		cnt++;

@@ -20,6 +20,12 @@
 const volatile __u32 port_win_shift = 33; /* 2^33 ns = 8.6 s port windows */
 const volatile __u8 track_dst = 1;
 const volatile __u32 sample_rate = 10; /* drop samples per CPU per second */
+/*
+ * Port-scan fast path: distinct-port bits in one CPU's sketch at which the
+ * source is banned here, at once, for scan_ban_ttl_ns. 0 = off (dry run).
+ */
+const volatile __u32 scan_trip_bits = 0;
+const volatile __u64 scan_ban_ttl_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -212,11 +218,46 @@ static __always_inline struct xg_ban *prefix_ban(struct xg_lpm_key *k,
 	return NULL;
 }
 
-static __always_inline void set_bit(__u64 *words, __u16 port)
+/* Sets the port's bit; true if it is new and scan_trip_bits are set. */
+static __always_inline int set_bit(__u64 *words, __u16 port)
 {
-	__u32 bit = xg_port_bit(port);
+	__u32 bit = xg_port_bit(port), n = 0, i;
+	__u64 *w = &words[bit / 64 & (XG_PORT_WORDS - 1)];
+	__u64 m = 1ULL << (bit % 64);
 
-	words[bit / 64 & (XG_PORT_WORDS - 1)] |= 1ULL << (bit % 64);
+	if (*w & m)
+		return 0;
+	*w |= m;
+	if (!scan_trip_bits)
+		return 0;
+	/* At most XG_PORT_BITS times per source and window: not hot. */
+	for (i = 0; i < XG_PORT_WORDS; i++)
+		n += __builtin_popcountll(words[i]);
+	return n >= scan_trip_bits;
+}
+
+/*
+ * A scanner on the LAN probes a thousand ports in 10-20 ms, long before the
+ * daemon's next poll: by then the scan is over. So the moment one CPU's
+ * sketch of a source reaches the daemon's own threshold (the daemon tests
+ * the same sketches, merged over CPUs), the source is banned here, with the
+ * first ban's TTL and reason, and repeat 0. The daemon confirms it at its
+ * next poll (from the sketch, or from repeat 0 if the sketch is out of its
+ * sight), reports it and applies escalation. Only on a new bit, so at most
+ * XG_PORT_BITS times per source, CPU and port window (a banned source is
+ * dropped before it is counted), and again if it scans on once the ban
+ * expired.
+ */
+static __always_inline void scan_ban(const struct xg_addr *src, __u64 now)
+{
+	struct xg_ban b = {
+		.expires_ns = now + scan_ban_ttl_ns,
+		.created_ns = now,
+		.reason = XG_REASON_PORT_SCAN,
+		.repeat = 0, /* the daemon's to confirm */
+	};
+
+	bpf_map_update_elem(&bans, src, &b, BPF_ANY);
 }
 
 /*
@@ -234,6 +275,7 @@ static __always_inline void count_src(const struct xg_addr *src, __u64 len,
 {
 	__u32 epoch = now >> port_win_shift;
 	struct xg_src_stats *s, init = {};
+	int trip = 0;
 
 	s = bpf_map_lookup_elem(&src_stats, src);
 	if (!s) {
@@ -256,14 +298,16 @@ static __always_inline void count_src(const struct xg_addr *src, __u64 len,
 	}
 	if (l4->syn) {
 		s->syns++;
-		set_bit(s->tcp_ports, l4->dport);
+		trip = set_bit(s->tcp_ports, l4->dport);
 	} else if (l4->udp) {
 		s->udp++;
 		if (udp_probe(l4))
-			set_bit(s->udp_ports, l4->dport);
+			trip = set_bit(s->udp_ports, l4->dport);
 	} else if (l4->echo) {
 		s->icmp_echo++;
 	}
+	if (trip)
+		scan_ban(src, now);
 }
 
 static __always_inline void count_dst(const struct xg_addr *dst,

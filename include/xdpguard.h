@@ -67,7 +67,12 @@ struct xg_ban {
 	__u64 expires_ns; /* 0 = never */
 	__u64 created_ns;
 	__u32 reason; /* enum xg_reason */
-	__u32 repeat; /* how many times this address was banned recently */
+	/*
+	 * How many times this address was banned recently; 0 for a ban the
+	 * XDP program made on its own (port-scan trip), until the daemon
+	 * confirms it.
+	 */
+	__u32 repeat;
 };
 
 /*

@@ -50,7 +50,14 @@ int xg_ban_add(int fd, const struct xg_addr *a, __u64 ttl_ns, __u32 reason,
 		.reason = reason,
 		.repeat = repeat,
 	};
+	struct xg_ban old;
 
+	/*
+	 * Extending a live ban (the daemon confirming the XDP program's own
+	 * port-scan ban, or a new TTL): it has been banned since then.
+	 */
+	if (!bpf_map_lookup_elem(fd, a, &old) && xg_ban_live(&old, now))
+		b.created_ns = old.created_ns;
 	if (bpf_map_update_elem(fd, a, &b, BPF_ANY))
 		return -errno;
 	return 0;
@@ -123,7 +130,8 @@ int xg_ban_list(int fd, struct xg_ban_entry **out, size_t *n)
 			offsetof(struct xg_ban_entry, ban), (void **)out, n);
 }
 
-int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, void *ctx)
+int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, xg_unban_fn unconfirmed,
+		 void *ctx)
 {
 	struct xg_ban_entry *e;
 	size_t n, i;
@@ -133,7 +141,19 @@ int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, void *ctx)
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
-		if (xg_ban_live(&e[i].ban, now))
+		struct xg_ban cur;
+
+		if (xg_ban_live(&e[i].ban, now)) {
+			if (unconfirmed && !e[i].ban.repeat)
+				unconfirmed(&e[i], ctx);
+			continue;
+		}
+		/*
+		 * Banned afresh since the listing (the XDP program's scan
+		 * ban, a CLI ban)? Then it is not ours to delete.
+		 */
+		if (!bpf_map_lookup_elem(fd, &e[i].addr, &cur) &&
+		    xg_ban_live(&cur, now))
 			continue;
 		if (bpf_map_delete_elem(fd, &e[i].addr))
 			continue;

@@ -33,8 +33,13 @@ bool xg_ban_live(const struct xg_ban *b, __u64 now);
 long long xg_ban_expires_in(const struct xg_ban *b, __u64 now);
 
 typedef void (*xg_unban_fn)(const struct xg_ban_entry *e, void *ctx);
-/* Deletes bans that expired before now, calling fn for each; returns count. */
-int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, void *ctx);
+/*
+ * Deletes bans that expired before now, calling fn for each; returns count.
+ * Calls unconfirmed (if not NULL) for each live ban the XDP program made on
+ * its own (repeat 0), which the daemon has yet to report.
+ */
+int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, xg_unban_fn unconfirmed,
+		 void *ctx);
 
 int xg_allow_add(int fd, const struct xg_lpm_key *k);
 int xg_allow_del(int fd, const struct xg_lpm_key *k);

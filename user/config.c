@@ -321,11 +321,47 @@ int xg_cfg_check(const struct xg_run_cfg *c)
 	return xg_guard_check(&c->guard);
 }
 
+/* A setting's value in c, as the config file and the flags write it. */
+static const char *value_str(const struct xg_run_cfg *c,
+			     const struct setting *s, char *buf, size_t len)
+{
+	const void *p = (const char *)c + s->off;
+
+	switch (s->type) {
+	case T_U32:
+		snprintf(buf, len, "%u", *(const __u32 *)p);
+		break;
+	case T_DUR:
+		xg_duration_str(*(const __u64 *)p, buf, len);
+		break;
+	case T_DOUBLE:
+		snprintf(buf, len, "%g", *(const double *)p);
+		break;
+	case T_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)p ? "true" : "false");
+		break;
+	case T_MODE:
+		snprintf(buf, len, "%s",
+			 xg_mode_name(*(const enum xg_mode *)p));
+		break;
+	case T_STR:
+		snprintf(buf, len, "%s",
+			 *(const char *)p ? (const char *)p : "none");
+		break;
+	case T_PATHS:
+		snprintf(buf, len, "none");
+		break;
+	}
+	return buf;
+}
+
 void xg_cfg_usage(FILE *f)
 {
+	struct xg_run_cfg def;
+	char dash[64], val[32];
 	size_t i;
-	char dash[64];
 
+	xg_cfg_defaults(&def);
 	for (i = 0; i < ARRAY_SIZE(settings); i++) {
 		size_t j;
 
@@ -334,7 +370,13 @@ void xg_cfg_usage(FILE *f)
 					  '-' :
 					  settings[i].name[j];
 		dash[j] = '\0';
-		fprintf(f, "  --%-16s [%s] %s\n", dash, settings[i].section,
-			settings[i].help);
+		value_str(&def, &settings[i], val, sizeof(val));
+		/* A setting with no value by default says what that means. */
+		if (!strcmp(val, "none"))
+			fprintf(f, "  --%-16s [%s] %s\n", dash,
+				settings[i].section, settings[i].help);
+		else
+			fprintf(f, "  --%-16s [%s] %s (default %s)\n", dash,
+				settings[i].section, settings[i].help, val);
 	}
 }

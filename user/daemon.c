@@ -43,6 +43,9 @@ struct daemon {
 	__u64 last_conn_ns;
 	struct xg_conn_count *conns;
 	size_t nconns;
+	/* The XDP program's own bans seen by this tick's sweep. */
+	struct xg_addr *fresh;
+	size_t nfresh, fresh_cap;
 };
 
 static bool is_allowed(const struct xg_addr *a, void *ctx)
@@ -50,6 +53,15 @@ static bool is_allowed(const struct xg_addr *a, void *ctx)
 	struct daemon *d = ctx;
 
 	return xg_allow_match(d->allow_fd, a);
+}
+
+static bool is_banned(const struct xg_addr *a, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct xg_ban b;
+
+	return !bpf_map_lookup_elem(d->bans_fd, a, &b) &&
+	       xg_ban_live(&b, xg_mono_ns());
 }
 
 static void on_event(const struct xg_event *ev, void *ctx)
@@ -63,21 +75,71 @@ static void on_event(const struct xg_event *ev, void *ctx)
 		xg_guard_ban(d->guard, ev);
 }
 
-static void on_unban(const struct xg_ban_entry *e, void *ctx)
+/* Reports the end of a's ban and lets the detector judge it afresh. */
+static void report_unban(struct daemon *d, const struct xg_addr *addr,
+			 __u32 reason)
 {
-	struct daemon *d = ctx;
 	char a[XG_ADDR_STRLEN];
 	json_object *o = json_object_new_object();
+	const char *kind = xg_reason_kind(reason);
 
-	xg_addr_str(&e->addr, a, sizeof(a));
+	xg_addr_str(addr, a, sizeof(a));
+	/* Like the ban event it ends: the detector's kind, if it was one. */
+	if (kind)
+		json_object_object_add(o, "kind", json_object_new_string(kind));
 	json_object_object_add(o, "src", json_object_new_string(a));
-	json_object_object_add(
-		o, "reason",
-		json_object_new_string(xg_reason_name(e->ban.reason)));
+	json_object_object_add(o, "reason",
+			       json_object_new_string(xg_reason_name(reason)));
 	xg_output_note("unban", o, "src=%s reason=%s (expired)", a,
-		       xg_reason_name(e->ban.reason));
+		       xg_reason_name(reason));
 	xg_obs_unban(d->obs);
-	xg_detector_forget(d->det, &e->addr);
+	xg_detector_forget(d->det, addr);
+}
+
+static void on_unban(const struct xg_ban_entry *e, void *ctx)
+{
+	report_unban(ctx, &e->addr, e->ban.reason);
+}
+
+static void on_unconfirmed(const struct xg_ban_entry *e, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct xg_addr *n;
+	__u32 ended = xg_detector_ended(d->det, &e->addr, xg_mono_ns());
+
+	/*
+	 * A scanner that went on as its ban ran out is banned again by the
+	 * program before the sweep could see the old ban expire: its end is
+	 * reported here, in order, and the new ban is judged as a repeat.
+	 */
+	if (ended)
+		report_unban(d, &e->addr, ended);
+	if (d->nfresh == d->fresh_cap) {
+		n = realloc(d->fresh, (d->fresh_cap * 2 + 16) * sizeof(*n));
+		if (!n)
+			return;
+		d->fresh = n;
+		d->fresh_cap = d->fresh_cap * 2 + 16;
+	}
+	d->fresh[d->nfresh++] = e->addr;
+}
+
+/*
+ * The XDP program's port-scan bans the detector did not confirm from the
+ * sketch in this tick (a new port window hid it, or the source's entry was
+ * evicted): reported and escalated all the same, never left unreported.
+ */
+static void adopt_unconfirmed(struct daemon *d)
+{
+	struct xg_ban b;
+	size_t i;
+
+	for (i = 0; i < d->nfresh; i++)
+		if (!bpf_map_lookup_elem(d->bans_fd, &d->fresh[i], &b) &&
+		    !b.repeat && xg_ban_live(&b, xg_mono_ns()))
+			xg_detector_adopt(d->det, xg_mono_ns(), &d->fresh[i],
+					  XG_KIND_PORT_SCAN, is_allowed,
+					  on_event, d);
 }
 
 static void tick(struct daemon *d)
@@ -90,6 +152,16 @@ static void tick(struct daemon *d)
 	size_t nsrc = 0, ndst = 0;
 	__u64 now, t0 = xg_mono_ns();
 
+	/*
+	 * Expired bans first: a source that goes on once its ban ran out is
+	 * then reported unbanned, and banned again (escalated) in this tick,
+	 * in that order; swept after, the new ban would have replaced the
+	 * expired one unreported.
+	 */
+	d->nfresh = 0;
+	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, on_unconfirmed, d);
+	/* And those the operator lifted (`xdpguard unban`). */
+	xg_detector_sync_bans(d->det, xg_mono_ns(), is_banned, d);
 	if (xg_read_sources_sk(bpf_map__fd(skel->maps.src_stats),
 			       cfg->load.port_win_shift, &src, &sk, &nsrc) ||
 	    xg_read_dsts(bpf_map__fd(skel->maps.dst_stats), &dst, &ndst))
@@ -108,7 +180,7 @@ static void tick(struct daemon *d)
 			 is_allowed, on_event, d);
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
-	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, d);
+	adopt_unconfirmed(d);
 	xg_guard_tick(d->guard, now, src, sk, nsrc);
 	xg_obs_polled(d->obs, t0, src, nsrc, ndst);
 out:
@@ -206,6 +278,7 @@ static void announce(struct daemon *d)
 int xg_daemon_run(const struct xg_run_cfg *cfg)
 {
 	struct daemon d = { .cfg = cfg };
+	struct xg_load_opts lo = cfg->load;
 	int lock_fd, sfd = -1, tfd = -1, err, i;
 	struct xg_lists lists;
 	struct pollfd pfd[3];
@@ -222,7 +295,12 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	err = xg_guard_new(&cfg->guard, &cfg->det, &d.guard);
 	if (err)
 		goto out_obs;
-	err = xg_load(&d.loader, &cfg->load);
+	/* A dry run never bans, not even in the kernel. */
+	if (!cfg->det.dry_run) {
+		lo.scan_trip_bits = xg_scan_trip_bits(cfg->det.scan_ports);
+		lo.scan_ban_ttl_ns = cfg->det.ban_ttl_ns;
+	}
+	err = xg_load(&d.loader, &lo);
 	if (err)
 		goto out_guard;
 	d.bans_fd = bpf_map__fd(d.loader.skel->maps.bans);
@@ -308,6 +386,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 out_det:
 	xg_detector_free(d.det);
 	free(d.conns);
+	free(d.fresh);
 out_unload:
 	/* Before unload: the metrics server reads the maps. */
 	xg_obs_close(d.obs);

@@ -73,6 +73,8 @@ struct hist {
 	struct xg_addr addr;
 	__u64 ban_end_ns; /* the latest ban ends (or ended) then */
 	__u32 repeat; /* latest ban's repeat count; 0 = never banned */
+	__u32 ban_reason; /* latest ban's */
+	bool ban_open; /* its end not yet reported (forget()) */
 	__u32 alerted_mask; /* kinds in alerted[] */
 	__u64 alerted[XG_KIND__MAX]; /* last report per kind */
 	UT_hash_handle hh;
@@ -129,6 +131,16 @@ const char *xg_kind_name(enum xg_kind k)
 	return (unsigned int)k < XG_KIND__MAX ? kinds[k].name : "unknown";
 }
 
+const char *xg_reason_kind(__u32 reason)
+{
+	int k;
+
+	for (k = 0; reason && k < XG_KIND__MAX; k++)
+		if (kinds[k].reason == reason)
+			return kinds[k].name;
+	return NULL;
+}
+
 const char *xg_event_type_name(enum xg_event_type t)
 {
 	static const char *const names[] = {
@@ -173,6 +185,19 @@ unsigned int xg_ports_estimate(const __u64 words[XG_PORT_WORDS])
 	if (set >= XG_PORT_BITS)
 		return lround(m * log(m));
 	return lround(-m * log((m - set) / m));
+}
+
+unsigned int xg_scan_trip_bits(unsigned int scan_ports)
+{
+	__u64 w[XG_PORT_WORDS] = {};
+	unsigned int b;
+
+	for (b = 1; b <= XG_PORT_BITS; b++) {
+		w[(b - 1) / 64] |= 1ULL << ((b - 1) % 64);
+		if (xg_ports_estimate(w) >= scan_ports)
+			return b;
+	}
+	return 0;
 }
 
 static unsigned int addr_hash(const struct xg_detector *d, const void *key)
@@ -372,8 +397,14 @@ static int findings(const struct xg_detector *d, const struct src *s,
 		low_share = syn_w && (double)syn_w < c->syn_ratio * pkts_w;
 	}
 
-	/* An idle source's sketch may be of a window long gone. */
-	if (s->active &&
+	/*
+	 * An idle source's sketch may be of a window long gone. Active at the
+	 * previous poll is enough, though: the XDP program bans a scanner the
+	 * moment its sketch trips, and a read that raced that packet may have
+	 * got its count and not yet its port; nothing follows it to count.
+	 */
+	if ((s->active ||
+	     (d->polled && s->last_active_ns == d->last_poll_ns)) &&
 	    (s->tcp_ports >= c->scan_ports || s->udp_ports >= c->scan_ports)) {
 		bool tcp = s->tcp_ports >= s->udp_ports;
 
@@ -418,6 +449,63 @@ static __u64 ban_ttl(const struct xg_detect_cfg *c, __u32 repeat)
 }
 
 /*
+ * Reports a finding for h's address (alert, then suppressed if allowlisted)
+ * and, unless this is a dry run, decides its ban: the TTL doubles for a
+ * repeat offender. s, the source's state if it has any, is then banned.
+ */
+static void decide(struct xg_detector *d, struct hist *h, struct src *s,
+		   const struct finding *f, __u64 now, xg_allowed_fn allowed,
+		   xg_emit_fn emit, void *ctx)
+{
+	const struct xg_detect_cfg *c = &d->cfg;
+	struct xg_event ev = {
+		.type = XG_EV_ALERT,
+		.kind = f->kind,
+		.src = h->addr,
+		.has_src = true,
+		.value = f->value,
+		.threshold = f->threshold,
+		.window_ns = f->window_ns,
+		.proto = f->proto,
+		.reason = kinds[f->kind].reason,
+		.ts_ns = now,
+	};
+
+	emit(&ev, ctx);
+	h->alerted[ev.kind] = now;
+	h->alerted_mask |= BIT(ev.kind);
+	if (allowed && allowed(&h->addr, ctx)) {
+		ev.type = XG_EV_SUPPRESSED;
+		emit(&ev, ctx);
+		return;
+	}
+	if (c->dry_run)
+		return;
+
+	/*
+	 * Counted from the end of the previous ban, not its start: measured
+	 * from the start, a 24 h repeat window could never see past a 24 h
+	 * ban, and the most persistent offender would drop back to 10 min.
+	 */
+	if (h->repeat &&
+	    (now < h->ban_end_ns || now - h->ban_end_ns <= c->repeat_window_ns))
+		h->repeat++;
+	else
+		h->repeat = 1;
+	ev.type = XG_EV_BAN;
+	ev.repeat = h->repeat;
+	ev.ttl_ns = ban_ttl(c, h->repeat);
+	h->ban_end_ns = now + ev.ttl_ns;
+	h->ban_reason = ev.reason;
+	h->ban_open = true;
+	/* The ban's TTL, not realert, keeps it quiet from here on. */
+	h->alerted_mask &= ~BIT(ev.kind);
+	if (s)
+		s->ban_until = h->ban_end_ns;
+	emit(&ev, ctx);
+}
+
+/*
  * Judges one source: at most one detection per poll, the first kind in
  * priority order that is not already reported within realert_ns (so a
  * scanning SYN flooder in dry-run shows both kinds, each once).
@@ -428,7 +516,6 @@ static void src_judge(struct xg_detector *d, struct src *s, __u64 now,
 {
 	const struct xg_detect_cfg *c = &d->cfg;
 	struct finding f[XG_KIND__MAX];
-	struct xg_event ev;
 	struct hist *h;
 	__u64 syn_w = 0;
 	int n, i;
@@ -460,50 +547,8 @@ static void src_judge(struct xg_detector *d, struct src *s, __u64 now,
 		return;
 	for (i = 0; i < n && quiet(d, h, f[i].kind, now); i++)
 		;
-	if (i == n)
-		return;
-
-	ev = (struct xg_event){
-		.type = XG_EV_ALERT,
-		.kind = f[i].kind,
-		.src = s->addr,
-		.has_src = true,
-		.value = f[i].value,
-		.threshold = f[i].threshold,
-		.window_ns = f[i].window_ns,
-		.proto = f[i].proto,
-		.reason = kinds[f[i].kind].reason,
-		.ts_ns = now,
-	};
-	emit(&ev, ctx);
-	h->alerted[ev.kind] = now;
-	h->alerted_mask |= BIT(ev.kind);
-	if (allowed && allowed(&s->addr, ctx)) {
-		ev.type = XG_EV_SUPPRESSED;
-		emit(&ev, ctx);
-		return;
-	}
-	if (c->dry_run)
-		return;
-
-	/*
-	 * Counted from the end of the previous ban, not its start: measured
-	 * from the start, a 24 h repeat window could never see past a 24 h
-	 * ban, and the most persistent offender would drop back to 10 min.
-	 */
-	if (h->repeat &&
-	    (now < h->ban_end_ns || now - h->ban_end_ns <= c->repeat_window_ns))
-		h->repeat++;
-	else
-		h->repeat = 1;
-	ev.type = XG_EV_BAN;
-	ev.repeat = h->repeat;
-	ev.ttl_ns = ban_ttl(c, h->repeat);
-	h->ban_end_ns = now + ev.ttl_ns;
-	/* The ban's TTL, not realert, keeps it quiet from here on. */
-	h->alerted_mask &= ~BIT(ev.kind);
-	s->ban_until = h->ban_end_ns;
-	emit(&ev, ctx);
+	if (i < n)
+		decide(d, h, s, &f[i], now, allowed, emit, ctx);
 }
 
 static void dst_update(struct xg_detector *d, const struct xg_dst_sample *x,
@@ -724,7 +769,48 @@ void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a)
 		return;
 	/* The ban ended now (or earlier, if this is its expiry's sweep). */
 	h->ban_end_ns = min_u64(h->ban_end_ns, d->last_poll_ns);
+	h->ban_open = false;
 	h->alerted_mask = 0;
+}
+
+__u32 xg_detector_ended(const struct xg_detector *d, const struct xg_addr *a,
+			__u64 now_ns)
+{
+	struct hist *h;
+
+	HASH_FIND(hh, d->hist, a, sizeof(*a), h);
+	return h && h->ban_open && h->ban_end_ns <= now_ns ? h->ban_reason :
+							     XG_REASON_NONE;
+}
+
+void xg_detector_adopt(struct xg_detector *d, __u64 now_ns,
+		       const struct xg_addr *a, enum xg_kind kind,
+		       xg_allowed_fn allowed, xg_emit_fn emit, void *ctx)
+{
+	struct finding f = { .kind = kind };
+	struct hist *h;
+	struct src *s;
+
+	if ((unsigned int)kind >= XG_KIND__MAX || !kinds[kind].reason)
+		return;
+	if (kind == XG_KIND_PORT_SCAN)
+		f.value = f.threshold = d->cfg.scan_ports;
+	TBL_GET(d->hist, a, h);
+	/* Already banned by us: the kernel's trip is no news. */
+	if (!h || now_ns < h->ban_end_ns)
+		return;
+	HASH_FIND(hh, d->srcs, a, sizeof(*a), s);
+	decide(d, h, s, &f, now_ns, allowed, emit, ctx);
+}
+
+void xg_detector_sync_bans(struct xg_detector *d, __u64 now_ns,
+			   xg_banned_fn banned, void *ctx)
+{
+	struct hist *h, *tmp;
+
+	HASH_ITER(hh, d->hist, h, tmp)
+		if (now_ns < h->ban_end_ns && !banned(&h->addr, ctx))
+			xg_detector_forget(d, &h->addr);
 }
 
 size_t xg_detector_tracked(const struct xg_detector *d)

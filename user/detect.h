@@ -103,6 +103,8 @@ struct xg_event {
 
 const char *xg_kind_name(enum xg_kind k);
 const char *xg_event_type_name(enum xg_event_type t);
+/* The kind whose bans carry this enum xg_reason; NULL for none (manual). */
+const char *xg_reason_kind(__u32 reason);
 
 typedef void (*xg_emit_fn)(const struct xg_event *ev, void *ctx);
 /* True if a is allowlisted: it is then reported, never banned. */
@@ -115,6 +117,12 @@ void xg_detect_defaults(struct xg_detect_cfg *c);
  * tiny counts, saturating (m ln m) when every bit is set.
  */
 unsigned int xg_ports_estimate(const __u64 words[XG_PORT_WORDS]);
+
+/*
+ * The fewest set bits of one port sketch whose estimate reaches scan_ports:
+ * the XDP program's port-scan trip. 0 if no sketch can reach it.
+ */
+unsigned int xg_scan_trip_bits(unsigned int scan_ports);
 
 struct xg_detector;
 
@@ -143,6 +151,37 @@ void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a);
  */
 void xg_detector_seed(struct xg_detector *d, const struct xg_addr *a,
 		      __u32 repeat, __u64 ban_end_ns);
+
+/*
+ * A ban the XDP program made on its own (the port-scan trip, kind) that
+ * the detector did not decide, its evidence out of sight (the sketch of a
+ * new port window, an evicted entry): reported and decided as a detection
+ * at the threshold (alert, ban with escalation), unless the detector holds
+ * a live ban for a already.
+ */
+void xg_detector_adopt(struct xg_detector *d, __u64 now_ns,
+		       const struct xg_addr *a, enum xg_kind kind,
+		       xg_allowed_fn allowed, xg_emit_fn emit, void *ctx);
+
+/*
+ * The reason of a's latest ban by the detector if it ended by now_ns and
+ * its end was never reported (xg_detector_forget()): the XDP program
+ * banned a again before the sweep saw the old ban expire. Else 0.
+ */
+__u32 xg_detector_ended(const struct xg_detector *d, const struct xg_addr *a,
+			__u64 now_ns);
+
+/* True if a has a live ban in the kernel. */
+typedef bool (*xg_banned_fn)(const struct xg_addr *a, void *ctx);
+
+/*
+ * Checks the bans the detector decided and holds live against the kernel's
+ * table: one gone from it (`xdpguard unban`) is forgotten as by
+ * xg_detector_forget(), so the source's next offense is judged (a repeat)
+ * instead of being taken for traffic trickling in before its ban.
+ */
+void xg_detector_sync_bans(struct xg_detector *d, __u64 now_ns,
+			   xg_banned_fn banned, void *ctx);
 
 /* Sources the detector holds state for (stats, tests). */
 size_t xg_detector_tracked(const struct xg_detector *d);

@@ -80,6 +80,8 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 	}
 	skel->rodata->port_win_shift = o->port_win_shift;
 	skel->rodata->sample_rate = o->sample_rate;
+	skel->rodata->scan_trip_bits = o->scan_trip_bits;
+	skel->rodata->scan_ban_ttl_ns = o->scan_ban_ttl_ns;
 	bpf_map__set_max_entries(skel->maps.bans, o->bans_max);
 	bpf_map__set_max_entries(skel->maps.allow, o->allow_max);
 	bpf_map__set_max_entries(skel->maps.src_stats, o->src_max);

@@ -20,6 +20,9 @@ struct xg_load_opts {
 	__u32 prefixes_max;
 	__u32 port_win_shift;
 	__u32 sample_rate; /* drop samples per CPU per second; 0 = off */
+	/* Port-scan fast path (see bpf/): sketch bits that ban; 0 = off. */
+	__u32 scan_trip_bits;
+	__u64 scan_ban_ttl_ns;
 };
 
 struct xg_iface {

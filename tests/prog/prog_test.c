@@ -26,7 +26,7 @@ static char diag[DIAG_MAX];
 static size_t diag_len;
 
 /* Collects one "# ..." diagnostic line for the current test. */
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	char line[256];
 	va_list ap;
@@ -42,7 +42,7 @@ static void fail(const char *fmt, ...)
 }
 
 /* TAP: a failing row with a known bug is "not ok ... # TODO". */
-static void report(const char *name, const char *todo)
+void report(const char *name, const char *todo)
 {
 	int ok = diag_len == 0;
 
@@ -513,6 +513,7 @@ int main(void)
 	run_rows();
 	for (i = 0; i < n_sweeps; i++)
 		run_sweep(&sweeps[i]);
+	run_scan_trip();
 
 	printf("1..%d\n", n_tests);
 	xdpguard_bpf__destroy(skel);

@@ -75,6 +75,13 @@ struct sweep {
 	struct expect full; /* for prefixes that cut only the payload */
 };
 
+/* One "# ..." line for the current test, which then fails. */
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Ends the current test: TAP "ok" unless fail() was called. */
+void report(const char *name, const char *todo);
+/* The port-scan fast path, each case on a load of its own (scan_trip.c). */
+void run_scan_trip(void);
+
 extern const struct row rows[];
 extern const int n_rows;
 extern const struct sweep sweeps[];

@@ -170,6 +170,39 @@ static void test_ports_estimate(void **state)
 	}
 }
 
+/*
+ * The XDP program's trip: the fewest bits whose estimate reaches the
+ * threshold, so that it bans exactly where the daemon would (the daemon's
+ * sketch, merged over CPUs, has at least the bits of any one CPU's).
+ */
+static void test_scan_trip_bits(void **state)
+{
+	__u64 w[XG_PORT_WORDS];
+	unsigned int ports, b, i;
+
+	(void)state;
+	assert_int_equal(xg_scan_trip_bits(24), 22);
+	for (ports = 2; ports <= 700; ports++) {
+		b = xg_scan_trip_bits(ports);
+		memset(w, 0, sizeof(w));
+		for (i = 0; b && i < b - 1; i++)
+			w[i / 64] |= 1ULL << (i % 64);
+		if (b && xg_ports_estimate(w) >= ports)
+			fail_msg("%u ports: %u bits trip, %u would do", ports,
+				 b, b - 1);
+		if (b)
+			w[(b - 1) / 64] |= 1ULL << ((b - 1) % 64);
+		if (b && xg_ports_estimate(w) < ports)
+			fail_msg("%u ports: %u bits estimate only %u", ports, b,
+				 xg_ports_estimate(w));
+		/* 0: no sketch reaches it, so neither trips. */
+		if (!b && ports <= 621)
+			fail_msg("%u ports: no trip", ports);
+		if (b && ports > 621)
+			fail_msg("%u ports: trips at %u bits", ports, b);
+	}
+}
+
 /* ---- each detector at its threshold, and one below ---- */
 
 enum feed {
@@ -682,6 +715,121 @@ static void test_forget(void **state)
 
 #define NSPOOF 5000
 
+static bool kernel_has_ban;
+
+static bool in_kernel(const struct xg_addr *a, void *ctx)
+{
+	(void)a;
+	(void)ctx;
+	return kernel_has_ban;
+}
+
+/*
+ * `xdpguard unban` deletes the ban from the kernel's table behind the
+ * detector's back: once the sync sees it gone, the source's next offense
+ * is judged again (a repeat), not taken for a trickle before its ban.
+ */
+static void test_operator_unban(void **state)
+{
+	struct sim m;
+
+	(void)state;
+	sim_start(&m, NULL);
+	sim_poll(&m, NULL, 0, NULL, 0, NULL, 0);
+	m.now += POLL;
+	offend(&m, HOST);
+	expect_nevents(&m, 2, "first offense");
+	kernel_has_ban = true;
+	xg_detector_sync_bans(m.d, m.now, in_kernel, NULL);
+	m.now += POLL;
+	offend(&m, HOST);
+	expect_nevents(&m, 2, "while the kernel holds the ban");
+	kernel_has_ban = false;
+	xg_detector_sync_bans(m.d, m.now, in_kernel, NULL);
+	m.now += POLL;
+	offend(&m, HOST);
+	expect_nevents(&m, 4, "once the operator unbanned it");
+	assert_int_equal(last_ban(&m)->repeat, 2);
+	assert_int_equal(last_ban(&m)->ttl_ns, SEC(1200));
+	xg_detector_free(m.d);
+}
+
+/*
+ * The XDP program's own port-scan ban, with the sketch out of the
+ * detector's sight: reported and decided as a scan at the threshold, once.
+ */
+static void test_adopt(void **state)
+{
+	struct xg_addr a = ip4(HOST), b = ip4(HOST + 1);
+	struct xg_detect_cfg c;
+	struct xg_src_sample s;
+	struct sim m;
+
+	(void)state;
+	sim_start(&m, NULL);
+	src_init(&s, HOST, T0 - SEC(5));
+	sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
+	m.now += POLL;
+	src_add(&s, m.now, 24, 0, 0);
+	sim_poll(&m, &s, 1, NULL, 0, NULL, 0); /* tcp_ports 0: a new window */
+	expect_nevents(&m, 0, "sketch out of sight");
+	xg_detector_adopt(m.d, m.now, &a, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 2, "adopted");
+	assert_int_equal(m.ev[0].type, XG_EV_ALERT);
+	assert_int_equal(m.ev[1].type, XG_EV_BAN);
+	assert_int_equal(m.ev[1].kind, XG_KIND_PORT_SCAN);
+	assert_int_equal(m.ev[1].reason, XG_REASON_PORT_SCAN);
+	assert_int_equal(m.ev[1].value, 24);
+	assert_int_equal(m.ev[1].threshold, 24);
+	assert_int_equal(m.ev[1].repeat, 1);
+	assert_int_equal(m.ev[1].ttl_ns, SEC(600));
+	assert_memory_equal(&m.ev[1].src, &a, sizeof(a));
+	/* Held now: neither a second adoption nor its sketch is news. */
+	xg_detector_adopt(m.d, m.now, &a, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	m.now += POLL;
+	src_add(&s, m.now, 1, 0, 0);
+	s.tcp_ports = 30;
+	sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
+	expect_nevents(&m, 2, "adopted twice");
+	/* Its end, once over and until reported (forget). */
+	assert_int_equal(xg_detector_ended(m.d, &a, m.now), 0);
+	assert_int_equal(xg_detector_ended(m.d, &a, m.now + SEC(600)),
+			 XG_REASON_PORT_SCAN);
+	assert_int_equal(xg_detector_ended(m.d, &b, m.now + SEC(600)), 0);
+	/* Forgotten (expired), then tripped again: a repeat. */
+	xg_detector_forget(m.d, &a);
+	assert_int_equal(xg_detector_ended(m.d, &a, m.now + SEC(600)), 0);
+	xg_detector_adopt(m.d, m.now, &a, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 4, "adopted again");
+	assert_int_equal(m.ev[3].repeat, 2);
+	/* Not a kind the program bans on its own. */
+	xg_detector_adopt(m.d, m.now, &b, XG_KIND_SYN_FLOOD_SPOOFED, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 4, "spoofed kind");
+	xg_detector_free(m.d);
+
+	/* Allowlisted since: suppressed; a dry run: alert only. */
+	sim_start(&m, NULL);
+	m.allow = b;
+	m.has_allow = true;
+	xg_detector_adopt(m.d, m.now, &b, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 2, "allowlisted");
+	assert_int_equal(m.ev[1].type, XG_EV_SUPPRESSED);
+	xg_detector_free(m.d);
+	xg_detect_defaults(&c);
+	c.dry_run = true;
+	sim_start(&m, &c);
+	xg_detector_adopt(m.d, m.now, &b, XG_KIND_PORT_SCAN, on_allowed,
+			  on_event, &m);
+	expect_nevents(&m, 1, "dry run");
+	assert_int_equal(m.ev[0].type, XG_EV_ALERT);
+	xg_detector_free(m.d);
+}
+
 static void test_spoofed_flood(void **state)
 {
 	struct xg_dst_sample victim = { .addr = ip4(0xc0000201) };
@@ -952,6 +1100,47 @@ static void test_idle_sketch(void **state)
 	xg_detector_free(m.d);
 }
 
+/*
+ * The XDP program bans a scanner on the packet that trips its sketch, and
+ * a read racing that packet may see its count but not yet its port: the
+ * next poll sees the ports with no new packets (all dropped). Still a scan,
+ * reported and banned (with the daemon's TTL and escalation); one poll
+ * later, though, the sketch is stale.
+ */
+static void test_scan_seen_late(void **state)
+{
+	struct xg_src_sample s;
+	struct sim m;
+	int late;
+
+	(void)state;
+	for (late = 1; late <= 2; late++) {
+		sim_start(&m, NULL);
+		src_init(&s, HOST, T0 - SEC(5));
+		sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
+		m.now += POLL;
+		src_add(&s, m.now, 24, 0, 0);
+		s.tcp_ports = 23;
+		sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
+		expect_nevents(&m, 0, "one port short");
+		if (late == 2) {
+			m.now += POLL;
+			sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
+		}
+		m.now += POLL;
+		s.tcp_ports = 24;
+		sim_poll(&m, &s, 1, NULL, 0, NULL, 0);
+		if (late == 2) {
+			expect_nevents(&m, 0, "seen two polls late");
+		} else {
+			expect_nevents(&m, 2, "seen one poll late");
+			assert_int_equal(m.ev[1].type, XG_EV_BAN);
+			assert_int_equal(m.ev[1].kind, XG_KIND_PORT_SCAN);
+		}
+		xg_detector_free(m.d);
+	}
+}
+
 /* ---- benign traffic must not trip ---- */
 
 struct profile {
@@ -1059,6 +1248,15 @@ static void test_names(void **state)
 	assert_string_equal(xg_event_type_name(XG_EV_BAN), "ban");
 	assert_string_equal(xg_event_type_name(XG_EV_UNBAN), "unban");
 	assert_string_equal(xg_event_type_name(XG_EV_SUPPRESSED), "suppressed");
+	/* The unban event names the kind of the ban it ends. */
+	assert_string_equal(xg_reason_kind(XG_REASON_PORT_SCAN), "port_scan");
+	assert_string_equal(xg_reason_kind(XG_REASON_SYN_FLOOD), "syn_flood");
+	assert_string_equal(xg_reason_kind(XG_REASON_ICMP_FLOOD), "icmp_flood");
+	assert_string_equal(xg_reason_kind(XG_REASON_CONN_FLOOD), "conn_flood");
+	assert_null(xg_reason_kind(XG_REASON_NONE));
+	assert_null(xg_reason_kind(XG_REASON_MANUAL));
+	assert_null(xg_reason_kind(XG_REASON_BLOCKLIST));
+	assert_null(xg_reason_kind(XG_REASON__MAX));
 }
 
 static void test_bad_cfg(void **state)
@@ -1084,6 +1282,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ports_estimate),
+		cmocka_unit_test(test_scan_trip_bits),
 		cmocka_unit_test(test_thresholds),
 		cmocka_unit_test(test_spread_wider_than_window),
 		cmocka_unit_test(test_window_edge),
@@ -1094,6 +1293,8 @@ int main(void)
 		cmocka_unit_test(test_allowlisted),
 		cmocka_unit_test(test_ban_clears_windows),
 		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_operator_unban),
+		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_spoofed_flood),
 		cmocka_unit_test(test_single_source_not_spoofed),
 		cmocka_unit_test(test_counter_reset_wrap),
@@ -1102,6 +1303,7 @@ int main(void)
 		cmocka_unit_test(test_conn_max),
 		cmocka_unit_test(test_priority),
 		cmocka_unit_test(test_idle_sketch),
+		cmocka_unit_test(test_scan_seen_late),
 		cmocka_unit_test(test_benign),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bad_cfg),

@@ -36,6 +36,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 PROG_SRCS := $(wildcard tests/prog/*.c)
 PROG_BIN := $(OUTPUT)/tests/prog_test
 EXTRA_BPF := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
+FUZZ_BIN := $(OUTPUT)/tests/fuzz_xdp
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps test build-tests test-unit test-prog test-live demo bench fuzz clean \
 	format vmlinux
@@ -81,6 +83,12 @@ $(PROG_BIN): $(PROG_SRCS) $(wildcard tests/prog/*.h) $(SKEL) \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(XG_CFLAGS) $(PROG_SRCS) -lbpf -lelf -lz -o $@
 
+# libFuzzer needs clang; ASan and UBSan also watch the harness itself.
+$(FUZZ_BIN): tests/fuzz/fuzz_xdp.c include/xdpguard.h $(SKEL) | $(OUTPUT)/tests
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) \
+		-Iinclude -I$(OUTPUT) $< -lbpf -lelf -lz -o $@
+
 # Installs only what is missing (scripts/install-deps.sh is idempotent).
 deps:
 	$(Q)scripts/install-deps.sh
@@ -89,11 +97,16 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)scripts/run-tests.sh
 
-build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF)
+build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF) $(FUZZ_BIN)
 
 test-unit test-prog test-live: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)scripts/run-tests.sh $(patsubst test-%,%,$@)
+
+# The fuzzer alone, for FUZZ_SECONDS (a 10 s run is part of `make test`).
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)

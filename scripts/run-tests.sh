@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Runs the test suites (all, or those named: unit prog live replay) and
+# Runs the test suites (all, or those named: unit prog fuzz live replay) and
 # totals their TAP output into one closing line "N passed, N failed". Every
 # suite speaks TAP: cmocka through CMOCKA_MESSAGE_OUTPUT=TAP, the BPF verdict
 # table and the shell suites by hand. A suite that dies without reporting a
@@ -12,7 +12,7 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 export XDPGUARD="$PWD/$OUT/xdpguard"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit prog live replay)
+[ ${#suites[@]} -eq 0 ] && suites=(unit prog fuzz live replay)
 
 pass=0 fail=0 skip=0
 log=$(mktemp)
@@ -42,13 +42,15 @@ for suite in "${suites[@]}"; do
 		done ;;
 	prog)
 		run prog "$OUT/tests/prog_test" ;;
+	fuzz)
+		FUZZ_SECONDS=${FUZZ_SECONDS:-10} run fuzz tests/fuzz/run.sh ;;
 	live|replay)
 		for t in tests/$suite/*.sh; do
 			[ -f "$t" ] && [ "$(basename "$t")" != lib.sh ] &&
 				run "$suite/$(basename "$t" .sh)" timeout 600 bash "$t"
 		done ;;
 	*)
-		echo "run-tests: unknown suite '$suite' (unit prog live replay)" >&2
+		echo "run-tests: unknown suite '$suite' (unit prog fuzz live replay)" >&2
 		exit 2 ;;
 	esac
 done

@@ -24,10 +24,14 @@ static const char *one_arg(const char *verb, int argc, char **argv,
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'j' || !json) {
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		if (c == 'j' && !json) {
 			xg_usage_error(verb, "unknown option '%s'",
-				       argv[optind - 1]);
+				       xg_shorten(argv[optind - 1]));
+			return NULL;
+		}
+		if (c != 'j') {
+			xg_opt_error(verb, c, argc, argv);
 			return NULL;
 		}
 		*json = true;
@@ -35,7 +39,7 @@ static const char *one_arg(const char *verb, int argc, char **argv,
 	if (!what) {
 		if (optind < argc) {
 			xg_usage_error(verb, "unexpected argument '%s'",
-				       argv[optind]);
+				       xg_shorten(argv[optind]));
 			return NULL;
 		}
 		return "";
@@ -46,7 +50,7 @@ static const char *one_arg(const char *verb, int argc, char **argv,
 	}
 	if (optind + 1 < argc) {
 		xg_usage_error(verb, "unexpected argument '%s'",
-			       argv[optind + 1]);
+			       xg_shorten(argv[optind + 1]));
 		return NULL;
 	}
 	return argv[optind];
@@ -74,12 +78,12 @@ int do_ban(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (xg_parse_duration(optarg, &ttl)) {
-				xg_err("invalid duration '%s': %s", optarg,
-				       xg_parse_error());
+				xg_err("invalid duration '%s': %s",
+				       xg_shorten(optarg), xg_parse_error());
 				return 2;
 			}
 			break;
@@ -87,13 +91,12 @@ int do_ban(int argc, char **argv)
 			if (xg_reason_parse(optarg, &reason) ||
 			    reason == XG_REASON_NONE) {
 				xg_err("invalid reason '%s' (manual, port_scan, syn_flood, icmp_flood, conn_flood, blocklist)",
-				       optarg);
+				       xg_shorten(optarg));
 				return 2;
 			}
 			break;
 		default:
-			return xg_usage_error("ban", "unknown option '%s'",
-					      argv[optind - 1]);
+			return xg_opt_error("ban", c, argc, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -101,7 +104,7 @@ int do_ban(int argc, char **argv)
 						     "missing address" :
 						     "too many arguments");
 	if (xg_parse_addr(argv[optind], &addr)) {
-		xg_err("invalid address '%s': %s", argv[optind],
+		xg_err("invalid address '%s': %s", xg_shorten(argv[optind]),
 		       xg_parse_error());
 		return 2;
 	}
@@ -132,7 +135,8 @@ int do_unban(int argc, char **argv)
 	if (!s)
 		return 2;
 	if (xg_parse_addr(s, &addr)) {
-		xg_err("invalid address '%s': %s", s, xg_parse_error());
+		xg_err("invalid address '%s': %s", xg_shorten(s),
+		       xg_parse_error());
 		return 2;
 	}
 	if (open_maps("unban", &m))
@@ -245,7 +249,8 @@ static int edit_allow(const char *verb, int argc, char **argv, bool add)
 	if (!s)
 		return 2;
 	if (xg_parse_prefix(s, &k)) {
-		xg_err("invalid prefix '%s': %s", s, xg_parse_error());
+		xg_err("invalid prefix '%s': %s", xg_shorten(s),
+		       xg_parse_error());
 		return 2;
 	}
 	if (open_maps(verb, &m))

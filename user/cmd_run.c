@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "maps.h"
 #include "output.h"
+#include "parse.h"
 
 static void run_usage(FILE *f)
 {
@@ -32,7 +33,7 @@ int do_run(int argc, char **argv)
 {
 	struct xg_run_cfg cfg;
 	const char *config = NULL;
-	int i, err;
+	int i, j, err;
 
 	xg_cfg_defaults(&cfg);
 	/* The config file first, so that flags override it. */
@@ -59,9 +60,21 @@ int do_run(int argc, char **argv)
 				       XG_MAX_IFACES);
 				return 2;
 			}
-			if (strlen(v) >= IF_NAMESIZE || !if_nametoindex(v)) {
+			if (xg_parse_ifname(v)) {
+				xg_err("invalid interface name '%s': %s",
+				       xg_shorten(v), xg_parse_error());
+				return 2;
+			}
+			if (!if_nametoindex(v)) {
 				xg_err("no such interface: '%s'", v);
 				return 2;
+			}
+			for (j = 0; j < cfg.nifs; j++) {
+				if (!strcmp(cfg.ifaces[j], v)) {
+					xg_err("interface '%s' is given twice",
+					       v);
+					return 2;
+				}
 			}
 			snprintf(cfg.ifaces[cfg.nifs++], IF_NAMESIZE, "%s", v);
 			i++;
@@ -80,7 +93,8 @@ int do_run(int argc, char **argv)
 				return 2;
 			if (!err)
 				return xg_usage_error("run",
-						      "unknown option '%s'", a);
+						      "unknown option '%s'",
+						      xg_shorten(a));
 			i++;
 		}
 	}
@@ -101,16 +115,27 @@ int do_detach(int argc, char **argv)
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-i") ||
-		     !strcmp(argv[i], "--interface")) &&
-		    i + 1 < argc && !ifname)
-			ifname = argv[++i];
-		else
-			return xg_usage_error(
-				"detach", "unexpected argument '%s'", argv[i]);
+		if (strcmp(argv[i], "-i") && strcmp(argv[i], "--interface"))
+			return xg_usage_error("detach",
+					      "unexpected argument '%s'",
+					      xg_shorten(argv[i]));
+		if (i + 1 >= argc)
+			return xg_usage_error("detach",
+					      "option %s needs an interface",
+					      argv[i]);
+		if (ifname)
+			return xg_usage_error("detach",
+					      "one interface at a time");
+		ifname = argv[++i];
 	}
 	if (!ifname)
 		return xg_usage_error("detach", "missing -i IFACE");
+	/* The name becomes part of a pin path: no '/' or ".." into it. */
+	if (xg_parse_ifname(ifname)) {
+		xg_err("invalid interface name '%s': %s", xg_shorten(ifname),
+		       xg_parse_error());
+		return 2;
+	}
 	if (xg_need_root("detach"))
 		return 1;
 	if (xg_detach_pinned(ifname))
@@ -181,7 +206,7 @@ int do_status(int argc, char **argv)
 
 	if (argc > 1 && !json)
 		return xg_usage_error("status", "unexpected argument '%s'",
-				      argv[1]);
+				      xg_shorten(argv[1]));
 	if (xg_need_root("status") || xg_maps_open(&m))
 		return 1;
 	o = json_object_new_object();

@@ -268,7 +268,7 @@ static int stats_loop(const char *verb, int argc, char **argv, double watch)
 	int c, err = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -277,8 +277,8 @@ static int stats_loop(const char *verb, int argc, char **argv, double watch)
 		case 'i':
 			if (xg_parse_double(optarg, 0.1, 3600, &interval)) {
 				xg_err("invalid --%s '%s': %s",
-				       c == 'w' ? "watch" : "interval", optarg,
-				       xg_parse_error());
+				       c == 'w' ? "watch" : "interval",
+				       xg_shorten(optarg), xg_parse_error());
 				return 2;
 			}
 			if (c == 'w')
@@ -286,26 +286,25 @@ static int stats_loop(const char *verb, int argc, char **argv, double watch)
 			break;
 		case 'c':
 			if (xg_parse_u64(optarg, 1, 1000000, &count)) {
-				xg_err("invalid --count '%s': %s", optarg,
-				       xg_parse_error());
+				xg_err("invalid --count '%s': %s",
+				       xg_shorten(optarg), xg_parse_error());
 				return 2;
 			}
 			break;
 		case 't':
 			if (xg_parse_u64(optarg, 0, 1000, &top)) {
-				xg_err("invalid --top '%s': %s", optarg,
-				       xg_parse_error());
+				xg_err("invalid --top '%s': %s",
+				       xg_shorten(optarg), xg_parse_error());
 				return 2;
 			}
 			break;
 		default:
-			return xg_usage_error(verb, "unknown option '%s'",
-					      argv[optind - 1]);
+			return xg_opt_error(verb, c, argc, argv);
 		}
 	}
 	if (optind < argc)
 		return xg_usage_error(verb, "unexpected argument '%s'",
-				      argv[optind]);
+				      xg_shorten(argv[optind]));
 	if (xg_need_root(verb) || xg_maps_open(&m))
 		return 1;
 	signal(SIGINT, on_signal);

@@ -93,6 +93,45 @@ int xg_pin_path(char *buf, size_t len, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+const char *xg_shorten(const char *s)
+{
+	static __thread char buf[4][72];
+	static __thread int next;
+	char *b = buf[next++ % 4];
+	size_t i;
+
+	for (i = 0; s[i] && i < 64; i++)
+		b[i] = s[i] < 0x20 || s[i] > 0x7e ? '?' : s[i];
+	b[i] = '\0';
+	if (s[i])
+		strcpy(b + i, "...");
+	return b;
+}
+
+/*
+ * Pins are "<dir>/<map>" and "<dir>/link_<ifname>" in 256-byte buffers, and
+ * the lock file is named after the directory: refuse what would not fit
+ * rather than truncate into another path.
+ */
+#define XG_PIN_DIR_MAX 200
+
+int xg_check_pin_dir(void)
+{
+	const char *dir = xg_pin_dir();
+
+	if (dir[0] != '/') {
+		xg_err("pin directory '%s' must be an absolute path",
+		       xg_shorten(dir));
+		return -EINVAL;
+	}
+	if (strlen(dir) > XG_PIN_DIR_MAX) {
+		xg_err("pin directory '%s' is too long (at most %d characters)",
+		       xg_shorten(dir), XG_PIN_DIR_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int xg_ensure_bpffs(void)
 {
 	struct statfs st;

@@ -225,6 +225,8 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	if (err)
 		goto out_det;
 	announce(&d);
+	/* From here on the pins hold state worth keeping, whatever happens. */
+	d.loader.fresh = false;
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
@@ -265,6 +267,9 @@ out_det:
 out_unload:
 	/* Maps stay pinned: bans survive until the next run. */
 	xg_unload(&d.loader);
+	/* Unless this run created them and failed: a failed run changes nothing. */
+	if (err && d.loader.fresh)
+		xg_unpin_if_unused();
 out_lock:
 	close(lock_fd);
 	return err;

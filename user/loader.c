@@ -60,12 +60,17 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 {
 	struct xdpguard_bpf *skel;
 	struct bpf_map *map;
+	char path[256];
 	int err;
 
 	memset(l, 0, sizeof(*l));
 	err = xg_ensure_bpffs();
 	if (err)
 		return err;
+	err = xg_pin_path(path, sizeof(path), XG_MAP_BANS);
+	if (err)
+		return err;
+	l->fresh = access(path, F_OK) != 0;
 	if (mkdir(xg_pin_dir(), 0700) && errno != EEXIST) {
 		err = -errno;
 		xg_err("cannot create pin directory %s: %s", xg_pin_dir(),
@@ -105,6 +110,9 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 	return 0;
 fail:
 	xdpguard_bpf__destroy(skel);
+	/* libbpf unpins the maps it pinned; the directory is ours to undo. */
+	if (l->fresh)
+		rmdir(xg_pin_dir());
 	return err;
 }
 

@@ -31,6 +31,8 @@ struct xg_loader {
 	struct xdpguard_bpf *skel;
 	struct xg_iface ifs[XG_MAX_IFACES];
 	int nifs;
+	/* This load created the pins: a failed run removes them again. */
+	bool fresh;
 };
 
 int xg_mode_parse(const char *s, enum xg_mode *mode);

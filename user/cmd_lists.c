@@ -307,8 +307,11 @@ int do_allows(int argc, char **argv)
 		xg_print_json(arr);
 	} else {
 		for (i = 0; i < n; i++)
-			printf("%s\n",
-			       xg_prefix_str(&e[i].prefix, p, sizeof(p)));
+			printf("%s%s\n",
+			       xg_prefix_str(&e[i].prefix, p, sizeof(p)),
+			       e[i].allow.flags & XG_ALLOW_F_SELF ?
+				       "\t(self-protection: kept by the daemon)" :
+				       "");
 		if (!n)
 			printf("allowlist is empty\n");
 	}

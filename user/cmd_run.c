@@ -24,7 +24,8 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdpguard run -i IFACE [-i IFACE ...] [--mode native|generic|auto]\n"
-		"                    [--config FILE] [--json] [--dry-run] [--SETTING VALUE ...]\n"
+		"                    [--config FILE] [--json] [--dry-run] [--no-self-protect]\n"
+		"                    [--SETTING VALUE ...]\n"
 		"settings (also [section] name = value in the config file):\n");
 	xg_cfg_usage(f);
 }
@@ -84,6 +85,8 @@ int do_run(int argc, char **argv)
 			cfg.json = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			cfg.det.dry_run = true;
+		} else if (!strcmp(a, "--no-self-protect")) {
+			cfg.self_protect = false;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			run_usage(stdout);
 			return 0;

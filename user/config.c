@@ -37,6 +37,8 @@ static const struct setting settings[] = {
 	  "how often sockets are counted (sock_diag), ms; 0 = off" },
 	{ "run", "dry_run", T_BOOL, DET(dry_run), 0, 0,
 	  "detect and report, never ban" },
+	{ "run", "self_protect", T_BOOL, RUN(self_protect), 0, 0,
+	  "never ban own addresses, default gateways, the SSH peer (default true)" },
 	{ "detect", "scan_ports", T_U32, DET(scan_ports), 2, 65536,
 	  "distinct destination ports in a port window = port scan" },
 	{ "detect", "syn_rate", T_U32, DET(syn_rate), 1, 1e9,
@@ -89,6 +91,7 @@ void xg_cfg_defaults(struct xg_run_cfg *c)
 	c->poll_ms = 200;
 	c->conn_poll_ms = 1000;
 	c->mode = XG_MODE_AUTO;
+	c->self_protect = true;
 }
 
 static const struct setting *find(const char *section, const char *name)

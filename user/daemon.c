@@ -26,6 +26,7 @@
 #include "maps.h"
 #include "output.h"
 #include "parse.h"
+#include "selfprotect.h"
 #include "sockdiag.h"
 #include "xdpguard.skel.h"
 
@@ -108,6 +109,7 @@ static void tick(struct daemon *d)
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
 	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, d);
+	xg_self_protect(d->allow_fd, cfg->self_protect, xg_mono_ns());
 out:
 	free(src);
 	free(dst);
@@ -216,6 +218,10 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	}
 	d.bans_fd = bpf_map__fd(d.loader.skel->maps.bans);
 	d.allow_fd = bpf_map__fd(d.loader.skel->maps.allow);
+	/* Before the first tick, so no detection ever sees them unprotected. */
+	err = xg_self_protect(d.allow_fd, cfg->self_protect, xg_mono_ns());
+	if (err)
+		goto out_unload;
 	d.det = xg_detector_new(&cfg->det);
 	if (!d.det) {
 		err = -ENOMEM;

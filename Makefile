@@ -37,6 +37,8 @@ PROG_SRCS := $(wildcard tests/prog/*.c)
 PROG_BIN := $(OUTPUT)/tests/prog_test
 EXTRA_BPF := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 FUZZ_BIN := $(OUTPUT)/tests/fuzz_xdp
+# Traffic generators the live tests run (tests/tools/*.c, one file each).
+TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(wildcard tests/tools/*.c))
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps test build-tests test-unit test-prog test-live demo bench fuzz clean \
@@ -89,6 +91,10 @@ $(FUZZ_BIN): tests/fuzz/fuzz_xdp.c include/xdpguard.h $(SKEL) | $(OUTPUT)/tests
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) \
 		-Iinclude -I$(OUTPUT) $< -lbpf -lelf -lz -o $@
 
+$(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE $< -o $@
+
 # Installs only what is missing (scripts/install-deps.sh is idempotent).
 deps:
 	$(Q)scripts/install-deps.sh
@@ -97,7 +103,8 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)scripts/run-tests.sh
 
-build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF) $(FUZZ_BIN)
+build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF) $(FUZZ_BIN) \
+	$(TOOL_BINS)
 
 test-unit test-prog test-live: deps
 	$(Q)$(MAKE) --no-print-directory build-tests

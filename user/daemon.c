@@ -26,6 +26,7 @@
 #include "maps.h"
 #include "output.h"
 #include "parse.h"
+#include "pollstat.h"
 #include "selfprotect.h"
 #include "sockdiag.h"
 #include "xdpguard.skel.h"
@@ -39,6 +40,8 @@ struct daemon {
 	__u64 last_conn_ns;
 	struct xg_conn_count *conns;
 	size_t nconns;
+	struct xg_pollstat ps;
+	__u64 idle_ns; /* a source this long without packets is deleted */
 };
 
 static bool is_allowed(const struct xg_addr *a, void *ctx)
@@ -106,6 +109,10 @@ static void tick(struct daemon *d)
 	}
 	xg_detector_poll(d->det, now, src, nsrc, dst, ndst, d->conns, d->nconns,
 			 is_allowed, on_event, d);
+	/* Idle past every window: the kernel entry only costs polls now. */
+	if (now > d->idle_ns)
+		xg_src_expire(bpf_map__fd(skel->maps.src_stats), src, nsrc,
+			      now - d->idle_ns);
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
 	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, d);
@@ -113,6 +120,28 @@ static void tick(struct daemon *d)
 out:
 	free(src);
 	free(dst);
+}
+
+/*
+ * Twice the longest window a source's history matters in (rate windows,
+ * the kernel's port window, the re-alert quiet time), at least 30 s.
+ */
+static __u64 xg_src_idle_ns(const struct xg_run_cfg *cfg)
+{
+	const struct xg_detect_cfg *c = &cfg->det;
+	__u64 w = 30 * NSEC_PER_SEC / 2;
+
+	if (c->syn_window_ns > w)
+		w = c->syn_window_ns;
+	if (c->icmp_window_ns > w)
+		w = c->icmp_window_ns;
+	if (c->conn_window_ns > w)
+		w = c->conn_window_ns;
+	if (c->realert_ns > w)
+		w = c->realert_ns;
+	if ((1ULL << cfg->load.port_win_shift) > w)
+		w = 1ULL << cfg->load.port_win_shift;
+	return 2 * w;
 }
 
 /* One daemon per pin directory: the lock file says who runs. */
@@ -159,6 +188,7 @@ static int make_fds(int *sfd, int *tfd, __u32 poll_ms)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1); /* report poll-loop statistics */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -222,6 +252,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	err = xg_self_protect(d.allow_fd, cfg->self_protect, xg_mono_ns());
 	if (err)
 		goto out_unload;
+	d.idle_ns = xg_src_idle_ns(cfg);
 	d.det = xg_detector_new(&cfg->det);
 	if (!d.det) {
 		err = -ENOMEM;
@@ -238,7 +269,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	for (;;) {
 		struct signalfd_siginfo si;
-		__u64 ticks;
+		__u64 ticks, t0, t1;
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -248,11 +279,15 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 			break;
 		}
 		if (pfd[0].revents & POLLIN &&
-		    read(sfd, &si, sizeof(si)) == sizeof(si) &&
-		    si.ssi_signo != SIGHUP) {
-			xg_output_note("stop", NULL, "%s: detaching",
-				       strsignal(si.ssi_signo));
-			break;
+		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR1) {
+				xg_pollstat_report(&d.ps, cfg->poll_ms);
+			} else if (si.ssi_signo != SIGHUP) {
+				xg_pollstat_report(&d.ps, cfg->poll_ms);
+				xg_output_note("stop", NULL, "%s: detaching",
+					       strsignal(si.ssi_signo));
+				break;
+			}
 		}
 		if (pfd[1].revents & POLLIN &&
 		    read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
@@ -262,7 +297,11 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 					"detached from every interface ('xdpguard detach'); exiting");
 				break;
 			}
+			t0 = xg_mono_ns();
 			tick(&d);
+			t1 = xg_mono_ns();
+			xg_pollstat_tick(&d.ps, t1 - t0, ticks, cfg->poll_ms,
+					 t1);
 		}
 	}
 	close(sfd);

@@ -254,6 +254,39 @@ int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n)
 	return 0;
 }
 
+int xg_src_expire(int fd, const struct xg_src_sample *src, size_t n,
+		  __u64 idle_before)
+{
+	struct xg_addr keys[BATCH];
+	int gone = 0;
+	size_t i;
+	__u32 k = 0;
+
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	for (i = 0; i <= n; i++) {
+		if (i < n && src[i].last_ns && src[i].last_ns < idle_before)
+			keys[k++] = src[i].addr;
+		if (k && (k == BATCH || i == n)) {
+			__u32 cnt = k;
+
+			/*
+			 * ENOENT: a key went meanwhile (LRU); the batch stops
+			 * there, so delete the rest one by one.
+			 */
+			if (bpf_map_delete_batch(fd, keys, &cnt, &opts)) {
+				__u32 j;
+
+				for (j = cnt; j < k; j++)
+					cnt += !bpf_map_delete_elem(fd,
+								    &keys[j]);
+			}
+			gone += cnt;
+			k = 0;
+		}
+	}
+	return gone;
+}
+
 int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries)
 {
 	struct bpf_map_info info = {};

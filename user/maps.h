@@ -31,6 +31,15 @@ int xg_read_sources(int fd, __u32 port_shift, struct xg_src_sample **out,
 		    size_t *n);
 int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n);
 
+/*
+ * Deletes from src_stats the sources of src[] idle since before idle_before
+ * (monotonic ns of their last packet): nobody else ever removes an entry, so
+ * after a spoofed flood the LRU table would stay full, and every poll would
+ * read and judge all of it, for good. Returns how many went.
+ */
+int xg_src_expire(int fd, const struct xg_src_sample *src, size_t n,
+		  __u64 idle_before);
+
 /* Number of entries and capacity of a map, for fill levels. */
 int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries);
 

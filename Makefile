@@ -22,7 +22,7 @@ CFLAGS ?= -g -O2
 XG_CFLAGS := $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I. -Iinclude -Ibpf
-LIBS := -lbpf -lelf -lz -linih -ljson-c -lmnl -lm
+LIBS := -lbpf -lelf -lz -linih -ljson-c -lmnl -lcap -lm
 TEST_LIBS := -lcmocka
 
 BPF_OBJ := $(OUTPUT)/xdpguard.bpf.o

@@ -8,11 +8,12 @@ set -euo pipefail
 PKGS=(
 	# build
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
-	libinih-dev libjson-c-dev libmnl-dev uthash-dev libncurses-dev
+	libinih-dev libjson-c-dev libmnl-dev libcap-dev uthash-dev libncurses-dev
 	libmicrohttpd-dev libpcap-dev
 	# tests
 	libcmocka-dev iproute2 iputils-ping nmap hping3 tcpreplay iperf3
 	tcpdump ethtool netcat-openbsd procps curl python3 util-linux
+	libcap2-bin
 	# bench: xdp-filter's program as the reference to beat
 	xdp-tools
 )

@@ -22,7 +22,5 @@ int xg_usage_error(const char *verb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The one-line message for getopt_long()'s '?' (unknown) or ':' (no value). */
 int xg_opt_error(const char *verb, int c, int argc, char **argv);
-/* Exit with a clear message unless we may use bpf() at all. */
-int xg_need_root(const char *verb);
 
 #endif /* XG_CLI_H */

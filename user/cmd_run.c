@@ -19,6 +19,7 @@
 #include "maps.h"
 #include "output.h"
 #include "parse.h"
+#include "privs.h"
 
 static void run_usage(FILE *f)
 {
@@ -34,6 +35,7 @@ int do_run(int argc, char **argv)
 {
 	struct xg_run_cfg cfg;
 	const char *config = NULL;
+	char miss[64];
 	int i, j, err;
 
 	xg_cfg_defaults(&cfg);
@@ -105,8 +107,15 @@ int do_run(int argc, char **argv)
 		return xg_usage_error("run", "missing -i IFACE");
 	if (xg_cfg_check(&cfg))
 		return 2;
-	if (xg_need_root("run"))
+	/*
+	 * Loading, attaching and pinning need these whoever we are; saying
+	 * which are missing beats the first EPERM of many along the way.
+	 */
+	if (*xg_caps_missing(XG_NEED_RUN, miss, sizeof(miss))) {
+		xg_err("run: missing %s (run as root, or give the daemon CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
+		       miss);
 		return 1;
+	}
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	err = xg_daemon_run(&cfg);
 	return err ? 1 : 0;
@@ -139,8 +148,6 @@ int do_detach(int argc, char **argv)
 		       xg_parse_error());
 		return 2;
 	}
-	if (xg_need_root("detach"))
-		return 1;
 	if (xg_detach_pinned(ifname))
 		return 1;
 	printf("detached xdpguard from %s\n", ifname);
@@ -171,18 +178,29 @@ static json_object *iface_status(const char *pin, const char *ifname)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	json_object *o;
 	int fd = bpf_obj_get(pin);
 	const char *mode = "detached";
 
-	if (fd < 0)
+	/*
+	 * Links open only read-write: a user with read access to the pins
+	 * gets what netlink tells anyone instead, by interface name.
+	 */
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		info.xdp.ifindex = if_nametoindex(ifname);
+		if (!info.xdp.ifindex || bpf_xdp_query(info.xdp.ifindex, 0, &q))
+			return NULL;
+		info.prog_id = q.prog_id;
+	} else if (fd < 0) {
 		return NULL;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(ifname));
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-		if (!bpf_xdp_query(info.xdp.ifindex, 0, &q))
+	if ((fd < 0 || !bpf_obj_get_info_by_fd(fd, &info, &len)) &&
+	    info.xdp.ifindex) {
+		if (!bpf_xdp_query(info.xdp.ifindex, 0, &q) &&
+		    (fd >= 0 || q.prog_id))
 			mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic" :
 			       q.attach_mode == XDP_ATTACHED_HW	 ? "offload" :
 								   "native";
@@ -192,7 +210,8 @@ static json_object *iface_status(const char *pin, const char *ifname)
 	json_object_object_add(o, "mode", json_object_new_string(mode));
 	json_object_object_add(o, "prog_id", json_object_new_int(info.prog_id));
 	json_object_object_add(o, "link_id", json_object_new_int(info.id));
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return o;
 }
 
@@ -210,7 +229,7 @@ int do_status(int argc, char **argv)
 	if (argc > 1 && !json)
 		return xg_usage_error("status", "unexpected argument '%s'",
 				      xg_shorten(argv[1]));
-	if (xg_need_root("status") || xg_maps_open(&m))
+	if (xg_maps_open_ro(&m))
 		return 1;
 	o = json_object_new_object();
 	pid = daemon_pid();

@@ -305,7 +305,7 @@ static int stats_loop(const char *verb, int argc, char **argv, double watch)
 	if (optind < argc)
 		return xg_usage_error(verb, "unexpected argument '%s'",
 				      xg_shorten(argv[optind]));
-	if (xg_need_root(verb) || xg_maps_open(&m))
+	if (xg_maps_open_ro(&m))
 		return 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 
 #include "common.h"
+#include "privs.h"
 #include "xdpguard.h"
 
 int xg_verbose;
@@ -141,8 +142,9 @@ int xg_ensure_bpffs(void)
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
 		int err = -errno;
 
-		xg_err("cannot mount bpffs on /sys/fs/bpf: %s",
-		       strerror(errno));
+		xg_err("cannot mount bpffs on /sys/fs/bpf: %s%s",
+		       strerror(errno),
+		       errno == EPERM ? " (mounting needs CAP_SYS_ADMIN)" : "");
 		return err;
 	}
 	xg_info("mounted bpffs on /sys/fs/bpf");
@@ -155,8 +157,11 @@ const char *xg_bpf_strerror(int err)
 		err = -err;
 	switch (err) {
 	case EPERM:
-	case EACCES:
-		return "permission denied (needs root, or CAP_BPF + CAP_NET_ADMIN)";
+	case EACCES: {
+		static __thread char buf[200];
+
+		return xg_perm_explain(err, XG_NEED_BPF, buf, sizeof(buf));
+	}
 	case ENOENT:
 		return "not found";
 	case E2BIG:

@@ -76,21 +76,17 @@ int xg_opt_error(const char *verb, int c, int argc, char **argv)
 	return xg_usage_error(verb, "unknown option '%s'", xg_shorten(opt));
 }
 
-int xg_need_root(const char *verb)
-{
-	if (geteuid() == 0)
-		return 0;
-	xg_err("%s needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
-	       verb);
-	return -EPERM;
-}
-
 static int print_libbpf(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	/*
+	 * Even libbpf's warnings only with -v: each failure gets one line of
+	 * ours, naming what to do, and -v shows libbpf's (and the verifier's)
+	 * account of it.
+	 */
 	if (level == LIBBPF_DEBUG && xg_verbose < 2)
 		return 0;
-	if (!xg_verbose && level != LIBBPF_WARN)
+	if (!xg_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

@@ -17,40 +17,58 @@
 
 #define BATCH 4096
 
-static int open_pin(const char *name, int *fd)
+static int open_pin(const char *name, int *fd, bool ro)
 {
+	LIBBPF_OPTS(bpf_obj_get_opts, opts,
+		    .file_flags = ro ? BPF_F_RDONLY : 0);
 	char path[256];
 	int err;
 
 	err = xg_pin_path(path, sizeof(path), name);
-	if (err)
+	if (err) {
+		xg_err("pin path under %s is too long", xg_pin_dir());
 		return err;
-	*fd = bpf_obj_get(path);
+	}
+	*fd = bpf_obj_get_opts(path, &opts);
 	if (*fd >= 0)
 		return 0;
 	err = -errno;
 	if (err == -ENOENT)
 		xg_err("xdpguard is not loaded: no %s pinned under %s (start it with 'xdpguard run -i IFACE')",
 		       name, xg_pin_dir());
+	else if (err == -EACCES)
+		/* File permissions of the pin (or its directory), not bpf(). */
+		xg_err("cannot open %s for %s: permission denied (run as root, or give this user %s access to the pins: see 'Least privilege' in the README)",
+		       path, ro ? "reading" : "writing", ro ? "read" : "write");
 	else
 		xg_err("cannot open %s: %s", path, xg_bpf_strerror(err));
 	return err;
 }
 
-int xg_maps_open(struct xg_maps *m)
+static int maps_open(struct xg_maps *m, bool ro)
 {
 	int err;
 
 	m->bans = m->allow = m->src = m->dst = m->global = -1;
-	if ((err = open_pin(XG_MAP_BANS, &m->bans)) ||
-	    (err = open_pin(XG_MAP_ALLOW, &m->allow)) ||
-	    (err = open_pin(XG_MAP_SRC, &m->src)) ||
-	    (err = open_pin(XG_MAP_DST, &m->dst)) ||
-	    (err = open_pin(XG_MAP_GLOBAL, &m->global))) {
+	if ((err = open_pin(XG_MAP_BANS, &m->bans, ro)) ||
+	    (err = open_pin(XG_MAP_ALLOW, &m->allow, ro)) ||
+	    (err = open_pin(XG_MAP_SRC, &m->src, ro)) ||
+	    (err = open_pin(XG_MAP_DST, &m->dst, ro)) ||
+	    (err = open_pin(XG_MAP_GLOBAL, &m->global, ro))) {
 		xg_maps_close(m);
 		return err;
 	}
 	return 0;
+}
+
+int xg_maps_open(struct xg_maps *m)
+{
+	return maps_open(m, false);
+}
+
+int xg_maps_open_ro(struct xg_maps *m)
+{
+	return maps_open(m, true);
 }
 
 void xg_maps_close(struct xg_maps *m)

@@ -17,6 +17,11 @@ struct xg_maps {
 
 /* Opens every pinned map; a missing pin dir means xdpguard is not loaded. */
 int xg_maps_open(struct xg_maps *m);
+/*
+ * The same, read-only (BPF_F_RDONLY): what the listing verbs need, so that
+ * a user with read access to the pins can run them without any capability.
+ */
+int xg_maps_open_ro(struct xg_maps *m);
 void xg_maps_close(struct xg_maps *m);
 
 /* Global counters summed over all possible CPUs. */

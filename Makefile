@@ -3,7 +3,14 @@
 # working on a veth pair of its own, `make bench` measures it.
 # Everything is built into .output/; `V=1` shows the commands.
 
+# SAN=1 builds everything with AddressSanitizer and UBSan into .output-san.
+ifeq ($(SAN),1)
+OUTPUT := .output-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+else
 OUTPUT := .output
+endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= gcc
@@ -19,7 +26,8 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -g -O2
-XG_CFLAGS := $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
+XG_CFLAGS := $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser \
+	-I$(OUTPUT)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I. -Iinclude -Ibpf
 LIBS := -lbpf -lelf -lz -linih -ljson-c -lmnl -lcap -lm
@@ -42,7 +50,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(wildcard tests/tools
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps test build-tests test-unit test-prog test-live demo bench fuzz clean \
-	format vmlinux
+	format vmlinux test-asan build-san test-valgrind
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -101,7 +109,21 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)$(MAKE) --no-print-directory build-san
 	$(Q)scripts/run-tests.sh
+
+# The user space and its unit tests under ASan + UBSan (part of `make test`).
+build-san:
+	$(Q)$(MAKE) --no-print-directory SAN=1 $(patsubst $(OUTPUT)/%,.output-san/%,$(BIN) $(UNIT_BINS))
+
+test-asan: deps
+	$(Q)$(MAKE) --no-print-directory build-tests build-san
+	$(Q)scripts/run-tests.sh asan
+
+# The daemon's live tests with the daemon under valgrind (run once, slow).
+test-valgrind: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)scripts/run-tests.sh valgrind
 
 build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF) $(FUZZ_BIN) \
 	$(TOOL_BINS)
@@ -131,4 +153,4 @@ format:
 		$(wildcard tests/unit/*.c tests/prog/*.c tests/prog/*.h)
 
 clean:
-	$(Q)rm -rf $(OUTPUT)
+	$(Q)rm -rf .output .output-san

@@ -154,15 +154,28 @@ void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
  */
 static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
 {
-	size_t cap = BATCH, got = 0;
-	__u32 in = 0, out = 0, count;
+	struct bpf_map_info info = {};
+	__u32 in = 0, out = 0, count, len = sizeof(info);
+	size_t cap, got = 0;
 	void *k = NULL, *v = NULL;
 	bool first = true;
 	int err = 0;
 
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	for (;;) {
-		if (!k || got + BATCH > cap) {
+	/*
+	 * Room for the whole map at once: a full table (a flood) then costs
+	 * no realloc copies. calloc(): fresh pages come zeroed for free, and
+	 * memory checkers that do not know what the kernel writes here
+	 * (valgrind) see defined bytes.
+	 */
+	cap = !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.max_entries : 0;
+	cap += BATCH;
+	k = calloc(cap, sizeof(struct xg_addr));
+	v = calloc(cap, vsize);
+	if (!k || !v)
+		err = -ENOMEM;
+	while (!err) {
+		if (got + BATCH > cap) {
 			void *nk, *nv;
 
 			cap = cap * 2 + BATCH;

@@ -164,7 +164,8 @@ const char *xg_bpf_strerror(int err)
 	}
 	case ENOENT:
 		return "not found";
-	case E2BIG:
+	case E2BIG: /* hash maps */
+	case ENOSPC: /* LPM tries */
 		return "map is full";
 	default:
 		return strerror(err);

@@ -62,10 +62,13 @@ static void on_event(const struct xg_event *ev, void *ctx)
 		return;
 	err = xg_ban_add(d->bans_fd, &ev->src, ev->ttl_ns, ev->reason,
 			 ev->repeat);
-	if (err)
+	if (err) {
 		xg_output_note("error", NULL, "cannot ban %s: %s",
 			       xg_addr_str(&ev->src, a, sizeof(a)),
 			       xg_bpf_strerror(err));
+		/* Not banned after all: let the detector catch it again. */
+		xg_detector_forget(d->det, &ev->src);
+	}
 }
 
 static void on_unban(const struct xg_ban_entry *e, void *ctx)

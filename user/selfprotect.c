@@ -327,7 +327,7 @@ int xg_self_sync(int allow_fd, const struct xg_self_set *s)
 			       xg_addr_str(&s->a[i].addr, a, sizeof(a)),
 			       xg_self_kind_name(s->a[i].kind),
 			       xg_bpf_strerror(err),
-			       err == -E2BIG ?
+			       err == -E2BIG || err == -ENOSPC ?
 				       " (raise --allow-max, or --self-protect false)" :
 				       "");
 			goto out;

@@ -3,7 +3,14 @@
 # working on a veth pair of its own, `make bench` measures it.
 # Everything is built into .output/; `V=1` shows the commands.
 
+# SAN=1 builds everything with AddressSanitizer and UBSan into .output-san.
+ifeq ($(SAN),1)
+OUTPUT := .output-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+else
 OUTPUT := .output
+endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= gcc
@@ -19,10 +26,12 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -g -O2
-XG_CFLAGS := $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
+XG_CFLAGS := $(CFLAGS) $(SAN_FLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser \
+	-I$(OUTPUT)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I. -Iinclude -Ibpf
-LIBS := -lbpf -lelf -lz -linih -ljson-c -lmnl -lm -lmicrohttpd -lpcap -lncursesw -lpthread
+LIBS := -lbpf -lelf -lz -linih -ljson-c -lmnl -lcap -lm -lmicrohttpd -lpcap \
+	-lncursesw -lpthread
 TEST_LIBS := -lcmocka
 
 BPF_OBJ := $(OUTPUT)/xdpguard.bpf.o
@@ -37,9 +46,13 @@ PROG_SRCS := $(wildcard tests/prog/*.c)
 PROG_BIN := $(OUTPUT)/tests/prog_test
 IMPORT_BENCH := $(OUTPUT)/tests/import_bench
 EXTRA_BPF := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
+FUZZ_BIN := $(OUTPUT)/tests/fuzz_xdp
+# Traffic generators the live tests run (tests/tools/*.c, one file each).
+TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(wildcard tests/tools/*.c))
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps test build-tests test-unit test-prog test-live demo bench fuzz clean \
-	format vmlinux bench-import
+	format vmlinux bench-import test-asan build-san test-valgrind
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -85,6 +98,15 @@ $(PROG_BIN): $(PROG_SRCS) $(wildcard tests/prog/*.h) $(SKEL) \
 $(IMPORT_BENCH): tests/bench/import_bench.c $(LIB) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(XG_CFLAGS) $< $(LIB) $(LIBS) -o $@
+# libFuzzer needs clang; ASan and UBSan also watch the harness itself.
+$(FUZZ_BIN): tests/fuzz/fuzz_xdp.c include/xdpguard.h $(SKEL) | $(OUTPUT)/tests
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) \
+		-Iinclude -I$(OUTPUT) $< -lbpf -lelf -lz -o $@
+
+$(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE $< -o $@
 
 # Installs only what is missing (scripts/install-deps.sh is idempotent).
 deps:
@@ -92,14 +114,34 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)$(MAKE) --no-print-directory build-san
 	$(Q)scripts/run-tests.sh
 
-build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF) $(IMPORT_BENCH)
+# The user space and its unit tests under ASan + UBSan (part of `make test`).
+build-san:
+	$(Q)$(MAKE) --no-print-directory SAN=1 $(patsubst $(OUTPUT)/%,.output-san/%,$(BIN) $(UNIT_BINS))
+
+test-asan: deps
+	$(Q)$(MAKE) --no-print-directory build-tests build-san
+	$(Q)scripts/run-tests.sh asan
+
+# The daemon's live tests with the daemon under valgrind (run once, slow).
+test-valgrind: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)scripts/run-tests.sh valgrind
+
+build-tests: $(BIN) $(UNIT_BINS) $(PROG_BIN) $(EXTRA_BPF) $(IMPORT_BENCH) \
+	$(FUZZ_BIN) $(TOOL_BINS)
 
 .PHONY: test-replay
 test-unit test-prog test-live test-replay: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)scripts/run-tests.sh $(patsubst test-%,%,$@)
+
+# The fuzzer alone, for FUZZ_SECONDS (a 10 s run is part of `make test`).
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)
@@ -123,4 +165,4 @@ format:
 		tests/bench/*.c)
 
 clean:
-	$(Q)rm -rf $(OUTPUT)
+	$(Q)rm -rf .output .output-san

@@ -127,10 +127,15 @@ struct xg_meta {
 	__u64 full_prefixes; /* prefix bans refused: ban_prefixes was full */
 };
 
-/* Value of the allowlist trie. */
+/* Value of the allowlist trie (the kernel only tests for presence). */
 struct xg_allow {
 	__u64 created_ns;
+	__u32 flags; /* XG_ALLOW_F_* */
+	__u32 pad;
 };
+
+/* Added by the daemon's self-protection (own address, gateway, SSH peer). */
+#define XG_ALLOW_F_SELF 1
 
 /*
  * Distinct destination ports are estimated with a 128-bit linear-counting

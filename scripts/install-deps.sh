@@ -8,11 +8,12 @@ set -euo pipefail
 PKGS=(
 	# build
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
-	libinih-dev libjson-c-dev libmnl-dev uthash-dev libncurses-dev
+	libinih-dev libjson-c-dev libmnl-dev libcap-dev uthash-dev libncurses-dev
 	libmicrohttpd-dev libpcap-dev
 	# tests
 	libcmocka-dev iproute2 iputils-ping nmap hping3 tcpreplay iperf3
 	tcpdump ethtool netcat-openbsd procps curl python3 util-linux tmux
+	libcap2-bin
 	# Not installed here: prometheus (for promtool), because the package
 	# also enables a Prometheus server. The metrics tests use promtool
 	# when present and a strict parser of their own always.

@@ -144,19 +144,28 @@ int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, xg_unban_fn unconfirmed,
 		struct xg_ban cur;
 
 		if (xg_ban_live(&e[i].ban, now)) {
+			/* Made by the XDP program (repeat 0), not confirmed. */
 			if (unconfirmed && !e[i].ban.repeat)
 				unconfirmed(&e[i], ctx);
 			continue;
 		}
 		/*
-		 * Banned afresh since the listing (the XDP program's scan
-		 * ban, a CLI ban)? Then it is not ours to delete.
+		 * The list is a snapshot: the CLI or the detector may have
+		 * renewed this ban since. Deleting by key alone would lose the
+		 * new ban, and hash maps have no compare-and-delete; so look
+		 * again, then take the entry out atomically and put it back if
+		 * it turned out live (NOEXIST: a ban written meanwhile wins).
 		 */
-		if (!bpf_map_lookup_elem(fd, &e[i].addr, &cur) &&
+		if (bpf_map_lookup_elem(fd, &e[i].addr, &cur) ||
 		    xg_ban_live(&cur, now))
 			continue;
-		if (bpf_map_delete_elem(fd, &e[i].addr))
+		if (bpf_map_lookup_and_delete_elem(fd, &e[i].addr, &cur))
 			continue;
+		if (xg_ban_live(&cur, now)) {
+			bpf_map_update_elem(fd, &e[i].addr, &cur, BPF_NOEXIST);
+			continue;
+		}
+		e[i].ban = cur;
 		cnt++;
 		if (fn)
 			fn(&e[i], ctx);

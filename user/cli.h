@@ -22,7 +22,7 @@ int do_import(int argc, char **argv);
 /* "unexpected argument", "missing X" and unknown options all look alike. */
 int xg_usage_error(const char *verb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Exit with a clear message unless we may use bpf() at all. */
-int xg_need_root(const char *verb);
+/* The one-line message for getopt_long()'s '?' (unknown) or ':' (no value). */
+int xg_opt_error(const char *verb, int c, int argc, char **argv);
 
 #endif /* XG_CLI_H */

@@ -100,9 +100,6 @@ int do_import(int argc, char **argv)
 				      sizeof(src_name)))
 			return 2;
 	}
-	if (xg_need_root("import"))
-		return 1;
-
 	t0 = xg_mono_ns();
 	path = remove ? NULL : argv[optind];
 	if (path && xg_blocklist_load_checked(path, skip_bad, &bl))

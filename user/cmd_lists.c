@@ -27,10 +27,14 @@ static const char *one_arg(const char *verb, int argc, char **argv,
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'j' || !json) {
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		if (c == 'j' && !json) {
 			xg_usage_error(verb, "unknown option '%s'",
-				       argv[optind - 1]);
+				       xg_shorten(argv[optind - 1]));
+			return NULL;
+		}
+		if (c != 'j') {
+			xg_opt_error(verb, c, argc, argv);
 			return NULL;
 		}
 		*json = true;
@@ -38,7 +42,7 @@ static const char *one_arg(const char *verb, int argc, char **argv,
 	if (!what) {
 		if (optind < argc) {
 			xg_usage_error(verb, "unexpected argument '%s'",
-				       argv[optind]);
+				       xg_shorten(argv[optind]));
 			return NULL;
 		}
 		return "";
@@ -49,7 +53,7 @@ static const char *one_arg(const char *verb, int argc, char **argv,
 	}
 	if (optind + 1 < argc) {
 		xg_usage_error(verb, "unexpected argument '%s'",
-			       argv[optind + 1]);
+			       xg_shorten(argv[optind + 1]));
 		return NULL;
 	}
 	return argv[optind];
@@ -73,10 +77,11 @@ static void print_action(const char *action, const char *key, const char *what,
 	xg_print_json(o);
 }
 
+/* Writers need write access to the pins; listings only read access. */
 static int open_maps(const char *verb, struct xg_maps *m)
 {
-	if (xg_need_root(verb))
-		return -EPERM;
+	if (!strcmp(verb, "bans") || !strcmp(verb, "allows"))
+		return xg_maps_open_ro(m);
 	return xg_maps_open(m);
 }
 
@@ -147,12 +152,12 @@ int do_ban(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (xg_parse_duration(optarg, &ttl)) {
-				xg_err("invalid duration '%s': %s", optarg,
-				       xg_parse_error());
+				xg_err("invalid duration '%s': %s",
+				       xg_shorten(optarg), xg_parse_error());
 				return 2;
 			}
 			break;
@@ -160,7 +165,7 @@ int do_ban(int argc, char **argv)
 			if (xg_reason_parse(optarg, &reason) ||
 			    reason == XG_REASON_NONE) {
 				xg_err("invalid reason '%s' (manual, port_scan, syn_flood, icmp_flood, conn_flood, blocklist)",
-				       optarg);
+				       xg_shorten(optarg));
 				return 2;
 			}
 			break;
@@ -168,8 +173,7 @@ int do_ban(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return xg_usage_error("ban", "unknown option '%s'",
-					      argv[optind - 1]);
+			return xg_opt_error("ban", c, argc, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -485,7 +489,8 @@ static int edit_allow(const char *verb, int argc, char **argv, bool add)
 	if (!s)
 		return 2;
 	if (xg_parse_prefix(s, &k)) {
-		xg_err("invalid prefix '%s': %s", s, xg_parse_error());
+		xg_err("invalid prefix '%s': %s", xg_shorten(s),
+		       xg_parse_error());
 		return 2;
 	}
 	if (open_maps(verb, &m))
@@ -547,8 +552,11 @@ int do_allows(int argc, char **argv)
 		xg_print_json(arr);
 	} else {
 		for (i = 0; i < n; i++)
-			printf("%s\n",
-			       xg_prefix_str(&e[i].prefix, p, sizeof(p)));
+			printf("%s%s\n",
+			       xg_prefix_str(&e[i].prefix, p, sizeof(p)),
+			       e[i].allow.flags & XG_ALLOW_F_SELF ?
+				       "\t(self-protection: kept by the daemon)" :
+				       "");
 		if (!n)
 			printf("allowlist is empty\n");
 	}

@@ -18,7 +18,9 @@
 #include "loader.h"
 #include "maps.h"
 #include "output.h"
+#include "parse.h"
 #include "prefixes.h"
+#include "privs.h"
 
 static void run_usage(FILE *f)
 {
@@ -27,6 +29,7 @@ static void run_usage(FILE *f)
 		"                    [--config FILE] [--json] [--dry-run] [--syslog]\n"
 		"                    [--metrics [ADDR:]PORT] [--log-file PATH] [--pcap FILE]\n"
 		"                    [--keep-attached] [--blocklist FILE ...] [--skip-bad]\n"
+		"                    [--no-self-protect]\n"
 		"                    [--SETTING VALUE ...]\n"
 		"settings (also [section] name = value in the config file):\n");
 	xg_cfg_usage(f);
@@ -36,7 +39,8 @@ int do_run(int argc, char **argv)
 {
 	struct xg_run_cfg cfg;
 	const char *config = NULL;
-	int i, err;
+	char miss[64];
+	int i, j, err;
 
 	xg_cfg_defaults(&cfg);
 	/* The config file first, so that flags override it. */
@@ -63,9 +67,21 @@ int do_run(int argc, char **argv)
 				       XG_MAX_IFACES);
 				return 2;
 			}
-			if (strlen(v) >= IF_NAMESIZE || !if_nametoindex(v)) {
+			if (xg_parse_ifname(v)) {
+				xg_err("invalid interface name '%s': %s",
+				       xg_shorten(v), xg_parse_error());
+				return 2;
+			}
+			if (!if_nametoindex(v)) {
 				xg_err("no such interface: '%s'", v);
 				return 2;
+			}
+			for (j = 0; j < cfg.nifs; j++) {
+				if (!strcmp(cfg.ifaces[j], v)) {
+					xg_err("interface '%s' is given twice",
+					       v);
+					return 2;
+				}
 			}
 			snprintf(cfg.ifaces[cfg.nifs++], IF_NAMESIZE, "%s", v);
 			i++;
@@ -81,6 +97,8 @@ int do_run(int argc, char **argv)
 			cfg.guard.keep_attached = true;
 		} else if (!strcmp(a, "--skip-bad")) {
 			cfg.guard.skip_bad = true;
+		} else if (!strcmp(a, "--no-self-protect")) {
+			cfg.self_protect = false;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			run_usage(stdout);
 			return 0;
@@ -90,7 +108,8 @@ int do_run(int argc, char **argv)
 				return 2;
 			if (!err)
 				return xg_usage_error("run",
-						      "unknown option '%s'", a);
+						      "unknown option '%s'",
+						      xg_shorten(a));
 			i++;
 		}
 	}
@@ -98,8 +117,15 @@ int do_run(int argc, char **argv)
 		return xg_usage_error("run", "missing -i IFACE");
 	if (xg_cfg_check(&cfg))
 		return 2;
-	if (xg_need_root("run"))
+	/*
+	 * Loading, attaching and pinning need these whoever we are; saying
+	 * which are missing beats the first EPERM of many along the way.
+	 */
+	if (*xg_caps_missing(XG_NEED_RUN, miss, sizeof(miss))) {
+		xg_err("run: missing %s (run as root, or give the daemon CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
+		       miss);
 		return 1;
+	}
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	err = xg_daemon_run(&cfg);
 	return err ? 1 : 0;
@@ -112,20 +138,31 @@ int do_detach(int argc, char **argv)
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-i") ||
-		     !strcmp(argv[i], "--interface")) &&
-		    i + 1 < argc && !ifname)
-			ifname = argv[++i];
-		else if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--json")) {
 			json = true;
-		else
-			return xg_usage_error(
-				"detach", "unexpected argument '%s'", argv[i]);
+			continue;
+		}
+		if (strcmp(argv[i], "-i") && strcmp(argv[i], "--interface"))
+			return xg_usage_error("detach",
+					      "unexpected argument '%s'",
+					      xg_shorten(argv[i]));
+		if (i + 1 >= argc)
+			return xg_usage_error("detach",
+					      "option %s needs an interface",
+					      argv[i]);
+		if (ifname)
+			return xg_usage_error("detach",
+					      "one interface at a time");
+		ifname = argv[++i];
 	}
 	if (!ifname)
 		return xg_usage_error("detach", "missing -i IFACE");
-	if (xg_need_root("detach"))
-		return 1;
+	/* The name becomes part of a pin path: no '/' or ".." into it. */
+	if (xg_parse_ifname(ifname)) {
+		xg_err("invalid interface name '%s': %s", xg_shorten(ifname),
+		       xg_parse_error());
+		return 2;
+	}
 	if (xg_detach_pinned(ifname))
 		return 1;
 	if (json) {
@@ -166,18 +203,29 @@ static json_object *iface_status(const char *pin, const char *ifname)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	json_object *o;
 	int fd = bpf_obj_get(pin);
 	const char *mode = "detached";
 
-	if (fd < 0)
+	/*
+	 * Links open only read-write: a user with read access to the pins
+	 * gets what netlink tells anyone instead, by interface name.
+	 */
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		info.xdp.ifindex = if_nametoindex(ifname);
+		if (!info.xdp.ifindex || bpf_xdp_query(info.xdp.ifindex, 0, &q))
+			return NULL;
+		info.prog_id = q.prog_id;
+	} else if (fd < 0) {
 		return NULL;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(ifname));
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-		if (!bpf_xdp_query(info.xdp.ifindex, 0, &q))
+	if ((fd < 0 || !bpf_obj_get_info_by_fd(fd, &info, &len)) &&
+	    info.xdp.ifindex) {
+		if (!bpf_xdp_query(info.xdp.ifindex, 0, &q) &&
+		    (fd >= 0 || q.prog_id))
 			mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic" :
 			       q.attach_mode == XDP_ATTACHED_HW	 ? "offload" :
 								   "native";
@@ -187,7 +235,8 @@ static json_object *iface_status(const char *pin, const char *ifname)
 	json_object_object_add(o, "mode", json_object_new_string(mode));
 	json_object_object_add(o, "prog_id", json_object_new_int(info.prog_id));
 	json_object_object_add(o, "link_id", json_object_new_int(info.id));
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return o;
 }
 
@@ -248,8 +297,8 @@ int do_status(int argc, char **argv)
 
 	if (argc > 1 && !json)
 		return xg_usage_error("status", "unexpected argument '%s'",
-				      argv[1]);
-	if (xg_need_root("status") || xg_maps_open(&m))
+				      xg_shorten(argv[1]));
+	if (xg_maps_open_ro(&m))
 		return 1;
 	o = json_object_new_object();
 	pid = daemon_pid();

@@ -113,8 +113,7 @@ static int parse_opts(const char *verb, int argc, char **argv,
 	int c;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -123,8 +122,8 @@ static int parse_opts(const char *verb, int argc, char **argv,
 		case 'i':
 			if (xg_parse_double(optarg, 0.1, 3600, &o->interval)) {
 				xg_err("invalid --%s '%s': %s",
-				       c == 'w' ? "watch" : "interval", optarg,
-				       xg_parse_error());
+				       c == 'w' ? "watch" : "interval",
+				       xg_shorten(optarg), xg_parse_error());
 				return 2;
 			}
 			if (c == 'w')
@@ -132,15 +131,15 @@ static int parse_opts(const char *verb, int argc, char **argv,
 			break;
 		case 'c':
 			if (xg_parse_u64(optarg, 1, 1000000, &o->count)) {
-				xg_err("invalid --count '%s': %s", optarg,
-				       xg_parse_error());
+				xg_err("invalid --count '%s': %s",
+				       xg_shorten(optarg), xg_parse_error());
 				return 2;
 			}
 			break;
 		case 't':
 			if (xg_parse_u64(optarg, 0, 1000, &o->top)) {
-				xg_err("invalid --top '%s': %s", optarg,
-				       xg_parse_error());
+				xg_err("invalid --top '%s': %s",
+				       xg_shorten(optarg), xg_parse_error());
 				return 2;
 			}
 			break;
@@ -155,13 +154,12 @@ static int parse_opts(const char *verb, int argc, char **argv,
 			}
 			break;
 		default:
-			return xg_usage_error(verb, "unknown option '%s'",
-					      argv[optind - 1]);
+			return xg_opt_error(verb, c, argc, argv);
 		}
 	}
 	if (optind < argc)
 		return xg_usage_error(verb, "unexpected argument '%s'",
-				      argv[optind]);
+				      xg_shorten(argv[optind]));
 	return 0;
 }
 
@@ -172,7 +170,6 @@ static int stats_loop(const struct xg_maps *m, const struct stats_opts *o)
 	struct xg_rates rt;
 	int err;
 	__u64 n;
-
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, on_signal);
@@ -211,7 +208,7 @@ int do_stats(int argc, char **argv)
 
 	if (rc)
 		return rc;
-	if (xg_need_root("stats") || xg_maps_open(&m))
+	if (xg_maps_open_ro(&m))
 		return 1;
 	rc = stats_loop(&m, &o);
 	xg_maps_close(&m);
@@ -226,7 +223,7 @@ int do_top(int argc, char **argv)
 
 	if (rc)
 		return rc;
-	if (xg_need_root("top") || xg_maps_open(&m))
+	if (xg_maps_open_ro(&m))
 		return 1;
 	/* Scripts and pipes get the stats stream; a terminal gets the view. */
 	if (o.json || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))

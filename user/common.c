@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 
 #include "common.h"
+#include "privs.h"
 #include "xdpguard.h"
 
 int xg_verbose;
@@ -93,6 +94,45 @@ int xg_pin_path(char *buf, size_t len, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+const char *xg_shorten(const char *s)
+{
+	static __thread char buf[4][72];
+	static __thread int next;
+	char *b = buf[next++ % 4];
+	size_t i;
+
+	for (i = 0; s[i] && i < 64; i++)
+		b[i] = s[i] < 0x20 || s[i] > 0x7e ? '?' : s[i];
+	b[i] = '\0';
+	if (s[i])
+		strcpy(b + i, "...");
+	return b;
+}
+
+/*
+ * Pins are "<dir>/<map>" and "<dir>/link_<ifname>" in 256-byte buffers, and
+ * the lock file is named after the directory: refuse what would not fit
+ * rather than truncate into another path.
+ */
+#define XG_PIN_DIR_MAX 200
+
+int xg_check_pin_dir(void)
+{
+	const char *dir = xg_pin_dir();
+
+	if (dir[0] != '/') {
+		xg_err("pin directory '%s' must be an absolute path",
+		       xg_shorten(dir));
+		return -EINVAL;
+	}
+	if (strlen(dir) > XG_PIN_DIR_MAX) {
+		xg_err("pin directory '%s' is too long (at most %d characters)",
+		       xg_shorten(dir), XG_PIN_DIR_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int xg_ensure_bpffs(void)
 {
 	struct statfs st;
@@ -102,8 +142,9 @@ int xg_ensure_bpffs(void)
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
 		int err = -errno;
 
-		xg_err("cannot mount bpffs on /sys/fs/bpf: %s",
-		       strerror(errno));
+		xg_err("cannot mount bpffs on /sys/fs/bpf: %s%s",
+		       strerror(errno),
+		       errno == EPERM ? " (mounting needs CAP_SYS_ADMIN)" : "");
 		return err;
 	}
 	xg_info("mounted bpffs on /sys/fs/bpf");
@@ -116,12 +157,15 @@ const char *xg_bpf_strerror(int err)
 		err = -err;
 	switch (err) {
 	case EPERM:
-	case EACCES:
-		return "permission denied (needs root, or CAP_BPF + CAP_NET_ADMIN)";
+	case EACCES: {
+		static __thread char buf[200];
+
+		return xg_perm_explain(err, XG_NEED_BPF, buf, sizeof(buf));
+	}
 	case ENOENT:
 		return "not found";
-	case E2BIG:
-	case ENOSPC: /* what a full LPM trie says */
+	case E2BIG: /* hash maps */
+	case ENOSPC: /* LPM tries */
 		return "map is full";
 	default:
 		return strerror(err);

@@ -31,6 +31,15 @@ int xg_pin_path(char *buf, size_t len, const char *name);
 /* Mounts bpffs on /sys/fs/bpf when it is not there yet. */
 int xg_ensure_bpffs(void);
 
+/*
+ * A user's string fit to echo in a one-line message: at most 64 bytes, then
+ * "...", control bytes shown as '?'. Four rotating per-thread buffers, so a
+ * message may quote up to four strings.
+ */
+const char *xg_shorten(const char *s);
+/* 0, or -EINVAL after reporting why the pin directory cannot be used. */
+int xg_check_pin_dir(void);
+
 /* Explains an errno from a bpf() call in words an operator can act on. */
 const char *xg_bpf_strerror(int err);
 

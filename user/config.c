@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The settings table, the INI reader (inih) and the flag reader over it. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 #include <ini.h>
+#include <sys/stat.h>
 
 #include "common.h"
 #include "config.h"
@@ -50,6 +52,8 @@ static const struct setting settings[] = {
 	  "a blocklist file loaded at start and on SIGHUP (repeatable)" },
 	{ "lists", "skip_bad", T_BOOL, GUARD(skip_bad), 0, 0,
 	  "load blocklists without their bad lines (else a bad line stops the start)" },
+	{ "run", "self_protect", T_BOOL, RUN(self_protect), 0, 0,
+	  "never ban own addresses, default gateways, the SSH peer" },
 	{ "detect", "scan_ports", T_U32, DET(scan_ports), 2, 65536,
 	  "distinct destination ports in a port window = port scan" },
 	{ "detect", "syn_rate", T_U32, DET(syn_rate), 1, 1e9,
@@ -130,6 +134,7 @@ void xg_cfg_defaults(struct xg_run_cfg *c)
 	c->poll_ms = 200;
 	c->conn_poll_ms = 1000;
 	c->mode = XG_MODE_AUTO;
+	c->self_protect = true;
 }
 
 static const struct setting *find(const char *section, const char *name)
@@ -228,13 +233,65 @@ static int apply(struct xg_run_cfg *c, const struct setting *s, const char *v,
 }
 
 /*
- * Debian's inih calls the handler without a line number, but returns the
- * line of the first error: keep that error's text until parsing ends.
+ * Debian's inih calls the handler without a line number and returns only
+ * the line of the first error, and its fgets() would quietly split a long
+ * line in two or stop a line at a NUL byte. So lines come through our own
+ * reader, which counts them and refuses what is not a text line; the first
+ * error, ours or inih's syntax error, is the one reported.
  */
 struct ini_ctx {
 	struct xg_run_cfg *cfg;
+	FILE *f;
+	int line; /* lines read so far: the handler's current line */
+	int err_line; /* line of the first error we found; 0 = none */
 	char msg[256];
 };
+
+static void ini_fail(struct ini_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void ini_fail(struct ini_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->err_line)
+		return;
+	ctx->err_line = ctx->line;
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+}
+
+static char *ini_read(char *str, int num, void *stream)
+{
+	struct ini_ctx *ctx = stream;
+	int c, n = 0;
+
+	for (;;) {
+		c = getc(ctx->f);
+		if (c == EOF) {
+			if (!n)
+				return NULL;
+			break;
+		}
+		if (n == 0)
+			ctx->line++;
+		if (c == '\n')
+			break;
+		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+			ini_fail(ctx, "control byte 0x%02x: not a text file",
+				 c);
+		if (n >= num - 2) {
+			ini_fail(ctx, "line longer than %d characters",
+				 num - 2);
+			continue; /* skip to the end of the line */
+		}
+		str[n++] = c ? c : ' ';
+	}
+	str[n++] = '\n';
+	str[n] = '\0';
+	return str;
+}
 
 static int on_ini(void *user, const char *section, const char *name,
 		  const char *value)
@@ -243,16 +300,21 @@ static int on_ini(void *user, const char *section, const char *name,
 	const struct setting *s = find(section, name);
 	const char *why = NULL;
 
-	if (ctx->msg[0])
-		return 0;
 	if (!s) {
-		snprintf(ctx->msg, sizeof(ctx->msg),
-			 "unknown setting '%s' in section [%s]", name, section);
+		s = find(NULL, name);
+		if (s)
+			ini_fail(
+				ctx,
+				"setting '%s' belongs in section [%s], not [%s]",
+				name, s->section, xg_shorten(section));
+		else
+			ini_fail(ctx, "unknown setting '%s' in section [%s]",
+				 xg_shorten(name), xg_shorten(section));
 		return 0;
 	}
 	if (apply(ctx->cfg, s, value, &why)) {
-		snprintf(ctx->msg, sizeof(ctx->msg), "invalid %s '%s': %s",
-			 name, value, why);
+		ini_fail(ctx, "invalid %s '%s': %s", name, xg_shorten(value),
+			 why);
 		return 0;
 	}
 	return 1;
@@ -263,21 +325,46 @@ int xg_cfg_load(struct xg_run_cfg *c, const char *path)
 	struct xg_run_cfg tmp = *c;
 	struct ini_ctx ctx = { .cfg = &tmp };
 	FILE *f = fopen(path, "r");
-	int rc;
+	const char *msg;
+	struct stat st;
+	int rc, err;
 
 	if (!f) {
-		int err = -errno;
-
-		xg_err("cannot read config file %s: %s", path, strerror(errno));
+		err = -errno;
+		xg_err("cannot read config file %s: %s", xg_shorten(path),
+		       strerror(errno));
 		return err;
 	}
-	rc = ini_parse_file(f, on_ini, &ctx);
+	/* fopen() takes a directory; reading it would look like an empty file. */
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		xg_err("config file %s is not a regular file",
+		       xg_shorten(path));
+		fclose(f);
+		return -EINVAL;
+	}
+	ctx.f = f;
+	rc = ini_parse_stream(ini_read, &ctx, on_ini, &ctx);
+	err = ferror(f) ? -EIO : 0;
 	fclose(f);
+	if (err) {
+		xg_err("cannot read config file %s: read error",
+		       xg_shorten(path));
+		return err;
+	}
+	if (rc < 0) {
+		xg_err("cannot read config file %s: out of memory",
+		       xg_shorten(path));
+		return -ENOMEM;
+	}
+	/* inih's rc is its first syntax or handler error; ours may be earlier. */
+	if (ctx.err_line && (!rc || ctx.err_line <= rc)) {
+		rc = ctx.err_line;
+		msg = ctx.msg;
+	} else {
+		msg = "syntax error (expected [section] or name = value)";
+	}
 	if (rc) {
-		xg_err("%s:%d: %s", path, rc,
-		       ctx.msg[0] ?
-			       ctx.msg :
-			       "syntax error (expected [section] or name = value)");
+		xg_err("%s:%d: %s", xg_shorten(path), rc, msg);
 		return -EINVAL;
 	}
 	*c = tmp;
@@ -304,7 +391,7 @@ int xg_cfg_flag(struct xg_run_cfg *c, const char *flag, const char *value)
 		return -EINVAL;
 	}
 	if (apply(c, s, value, &why)) {
-		xg_err("invalid %s '%s': %s", flag, value, why);
+		xg_err("invalid %s '%s': %s", flag, xg_shorten(value), why);
 		return -EINVAL;
 	}
 	return 1;

@@ -21,6 +21,7 @@ struct xg_run_cfg {
 	__u32 poll_ms;
 	__u32 conn_poll_ms; /* sock_diag scan period; 0 = off */
 	enum xg_mode mode;
+	bool self_protect; /* allowlist own addresses, gateways, SSH peer */
 	bool json;
 	char ifaces[XG_MAX_IFACES][IF_NAMESIZE];
 	int nifs;

@@ -29,6 +29,8 @@
 #include "obs.h"
 #include "output.h"
 #include "parse.h"
+#include "pollstat.h"
+#include "selfprotect.h"
 #include "sockdiag.h"
 #include "xdpguard.skel.h"
 
@@ -46,6 +48,8 @@ struct daemon {
 	/* The XDP program's own bans seen by this tick's sweep. */
 	struct xg_addr *fresh;
 	size_t nfresh, fresh_cap;
+	struct xg_pollstat ps;
+	__u64 idle_ns; /* a source this long without packets is deleted */
 };
 
 static bool is_allowed(const struct xg_addr *a, void *ctx)
@@ -71,8 +75,9 @@ static void on_event(const struct xg_event *ev, void *ctx)
 	xg_output_event(ev);
 	xg_obs_event(d->obs, ev);
 	/* Exact, or the offender's IPv6 prefix; widened when due. */
-	if (ev->type == XG_EV_BAN)
-		xg_guard_ban(d->guard, ev);
+	if (ev->type == XG_EV_BAN && xg_guard_ban(d->guard, ev))
+		/* Not banned after all: let the detector catch it again. */
+		xg_detector_forget(d->det, &ev->src);
 }
 
 /* Reports the end of a's ban and lets the detector judge it afresh. */
@@ -178,15 +183,42 @@ static void tick(struct daemon *d)
 	}
 	xg_detector_poll(d->det, now, src, nsrc, dst, ndst, d->conns, d->nconns,
 			 is_allowed, on_event, d);
+	/* Idle past every window: the kernel entry only costs polls now. */
+	if (now > d->idle_ns)
+		xg_src_expire(bpf_map__fd(skel->maps.src_stats), src, nsrc,
+			      now - d->idle_ns);
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
 	adopt_unconfirmed(d);
 	xg_guard_tick(d->guard, now, src, sk, nsrc);
+	xg_self_protect(d->allow_fd, cfg->self_protect, xg_mono_ns());
 	xg_obs_polled(d->obs, t0, src, nsrc, ndst);
 out:
 	free(src);
 	free(sk);
 	free(dst);
+}
+
+/*
+ * Twice the longest window a source's history matters in (rate windows,
+ * the kernel's port window, the re-alert quiet time), at least 30 s.
+ */
+static __u64 xg_src_idle_ns(const struct xg_run_cfg *cfg)
+{
+	const struct xg_detect_cfg *c = &cfg->det;
+	__u64 w = 30 * NSEC_PER_SEC / 2;
+
+	if (c->syn_window_ns > w)
+		w = c->syn_window_ns;
+	if (c->icmp_window_ns > w)
+		w = c->icmp_window_ns;
+	if (c->conn_window_ns > w)
+		w = c->conn_window_ns;
+	if (c->realert_ns > w)
+		w = c->realert_ns;
+	if ((1ULL << cfg->load.port_win_shift) > w)
+		w = 1ULL << cfg->load.port_win_shift;
+	return 2 * w;
 }
 
 /* One daemon per pin directory: the lock file says who runs. */
@@ -233,6 +265,7 @@ static int make_fds(int *sfd, int *tfd, __u32 poll_ms)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1); /* report poll-loop statistics */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -323,6 +356,11 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 			goto out_unload;
 	}
 	xg_load_done(&d.loader);
+	/* Before the first tick, so no detection ever sees them unprotected. */
+	err = xg_self_protect(d.allow_fd, cfg->self_protect, xg_mono_ns());
+	if (err)
+		goto out_unload;
+	d.idle_ns = xg_src_idle_ns(cfg);
 	d.det = xg_detector_new(&cfg->det);
 	if (!d.det) {
 		err = -ENOMEM;
@@ -335,6 +373,8 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	if (err)
 		goto out_det;
 	announce(&d);
+	/* From here on the pins hold state worth keeping, whatever happens. */
+	d.loader.fresh = false;
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
@@ -342,7 +382,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	pfd[2] = (struct pollfd){ .fd = xg_obs_fd(d.obs), .events = POLLIN };
 	for (;;) {
 		struct signalfd_siginfo si;
-		__u64 ticks;
+		__u64 ticks, t0, t1;
 
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
@@ -353,11 +393,16 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 		}
 		if (pfd[0].revents & POLLIN &&
 		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR1) {
+				xg_pollstat_report(&d.ps, cfg->poll_ms);
+				continue;
+			}
 			if (si.ssi_signo == SIGHUP) {
 				xg_obs_reopen(d.obs);
 				xg_guard_reload(d.guard);
 				continue;
 			}
+			xg_pollstat_report(&d.ps, cfg->poll_ms);
 			xg_output_note(
 				"stop", NULL, "%s: %s", strsignal(si.ssi_signo),
 				cfg->guard.keep_attached ?
@@ -375,7 +420,11 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 					"detached from every interface ('xdpguard detach'); exiting");
 				break;
 			}
+			t0 = xg_mono_ns();
 			tick(&d);
+			t1 = xg_mono_ns();
+			xg_pollstat_tick(&d.ps, t1 - t0, ticks, cfg->poll_ms,
+					 t1);
 		}
 	}
 	close(sfd);
@@ -393,6 +442,9 @@ out_unload:
 	d.obs = NULL;
 	/* Maps stay pinned: bans survive until the next run. */
 	xg_unload(&d.loader);
+	/* Unless this run created them and failed: a failed run changes nothing. */
+	if (err && d.loader.fresh)
+		xg_unpin_if_unused();
 out_guard:
 	xg_guard_free(d.guard);
 out_obs:

@@ -697,6 +697,27 @@ void xg_detector_free(struct xg_detector *d)
 	free(d);
 }
 
+/*
+ * Forgets, every poll, the sources the kernel no longer tracks (its LRU
+ * evicted them) unless we banned them: the kernel counts them from zero
+ * when they come back anyway. Without this a spoofed flood of N distinct
+ * sources would leave N sources here until they idle past the longest
+ * window (10 s by default): about 650 bytes each, 650 MB for 1M sources.
+ * With it the table stays at most the kernel's src_max plus what one poll
+ * adds. An attacker active enough to matter keeps its kernel entry fresh.
+ */
+static void drop_gone(struct xg_detector *d, __u64 now)
+{
+	struct src *s, *stmp;
+
+	HASH_ITER(hh, d->srcs, s, stmp) {
+		if (s->in_gen == d->gen || (s->ban_until && now < s->ban_until))
+			continue;
+		free(s->win);
+		TBL_DEL(d->srcs, s);
+	}
+}
+
 /* Queues s once per poll, in input order; clears last poll's snapshot. */
 static void touch(struct xg_detector *d, struct src *s, struct src ***tail)
 {
@@ -747,6 +768,7 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 
 	d->polled = true;
 	d->last_poll_ns = now_ns;
+	drop_gone(d, now_ns);
 	if (now_ns >= d->next_gc) {
 		gc(d, now_ns);
 		d->next_gc = now_ns + d->min_win;

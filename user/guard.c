@@ -427,7 +427,7 @@ static void remember_banned(struct xg_guard *g, const struct xg_addr *a)
 	g->banned_now[g->nbanned++] = *a;
 }
 
-void xg_guard_ban(struct xg_guard *g, const struct xg_event *ev)
+int xg_guard_ban(struct xg_guard *g, const struct xg_event *ev)
 {
 	struct xg_lpm_key k = addr_key(&ev->src, 128);
 	char a[XG_ADDR_STRLEN], why[96];
@@ -440,25 +440,28 @@ void xg_guard_ban(struct xg_guard *g, const struct xg_event *ev)
 		k = addr_key(&ev->src, g->cfg.v6_prefix);
 		snprintf(why, sizeof(why), "IPv6 offender %s (v6_prefix %u)",
 			 xg_addr_str(&ev->src, a, sizeof(a)), g->cfg.v6_prefix);
-		if (!ban_prefix(g, &k, ev->ttl_ns, ev->reason, ev->repeat, why))
+		err = ban_prefix(g, &k, ev->ttl_ns, ev->reason, ev->repeat,
+				 why);
+		if (!err)
 			maybe_widen(g, &k, ev->ttl_ns, ev->reason);
-		return;
+		return err;
 	}
 	err = xg_ban_add(g->l.bans, &ev->src, ev->ttl_ns, ev->reason,
 			 ev->repeat);
 	xg_addr_str(&ev->src, a, sizeof(a));
 	if (err == -E2BIG) {
 		report_full(g, "bans", a, "bans_max");
-		return;
+		return err;
 	}
 	if (err) {
 		xg_output_note("error", NULL, "cannot ban %s: %s", a,
 			       xg_bpf_strerror(err));
-		return;
+		return err;
 	}
 	g->dirty = true;
 	if (!onlink(g, &k))
 		maybe_widen(g, &k, ev->ttl_ns, ev->reason);
+	return 0;
 }
 
 /* ---- the per-prefix detector ---- */

@@ -63,7 +63,7 @@ void xg_guard_seed(struct xg_guard *g, struct xg_detector *det);
  * A ban the detector decided: written as an exact ban, or for IPv6 as a
  * ban of the offender's /v6_prefix, and widened when due.
  */
-void xg_guard_ban(struct xg_guard *g, const struct xg_event *ev);
+int xg_guard_ban(struct xg_guard *g, const struct xg_event *ev);
 
 /*
  * One poll, after the detector: sweeps prefix bans, judges the per-prefix

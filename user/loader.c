@@ -19,6 +19,7 @@
 
 #include "common.h"
 #include "loader.h"
+#include "privs.h"
 #include "xdpguard.skel.h"
 
 static const char *const mode_names[] = {
@@ -60,12 +61,17 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 {
 	struct xdpguard_bpf *skel;
 	struct bpf_map *map;
+	char path[256];
 	int err;
 
 	memset(l, 0, sizeof(*l));
 	err = xg_ensure_bpffs();
 	if (err)
 		return err;
+	err = xg_pin_path(path, sizeof(path), XG_MAP_BANS);
+	if (err)
+		return err;
+	l->fresh = access(path, F_OK) != 0;
 	if (mkdir(xg_pin_dir(), 0700) && errno != EEXIST) {
 		err = -errno;
 		xg_err("cannot create pin directory %s: %s", xg_pin_dir(),
@@ -102,12 +108,19 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 		goto fail;
 	err = xdpguard_bpf__load(skel);
 	if (err) {
+		char why[200], miss[64];
+
 		if (err == -EINVAL)
 			xg_err("cannot load the BPF program: maps pinned under %s do not match this version or these sizes (see 'xdpguard detach'; run with -v for details)",
 			       xg_pin_dir());
+		else if ((err == -EPERM || err == -EACCES) &&
+			 *xg_caps_missing(XG_NEED_RUN, miss, sizeof(miss)))
+			xg_err("cannot load the BPF program: %s",
+			       xg_perm_explain(err, XG_NEED_RUN, why,
+					       sizeof(why)));
 		else
 			xg_err("cannot load the BPF program: %s (run with -v for the verifier log)",
-			       xg_bpf_strerror(err));
+			       strerror(-err));
 		goto fail;
 	}
 	err = xg_migrate_copy(&l->mig);
@@ -118,6 +131,9 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 fail:
 	xg_migrate_finish(&l->mig);
 	xdpguard_bpf__destroy(skel);
+	/* libbpf unpins the maps it pinned; the directory is ours to undo. */
+	if (l->fresh)
+		rmdir(xg_pin_dir());
 	return err;
 }
 
@@ -158,7 +174,7 @@ int xg_attach(struct xg_loader *l, const char *ifname, enum xg_mode mode)
 {
 	int prog_fd = bpf_program__fd(l->skel->progs.xdpguard_prog);
 	struct xg_iface *iface;
-	char pin[256];
+	char pin[256], why[200];
 	int fd, err;
 
 	if (l->nifs >= XG_MAX_IFACES) {
@@ -221,6 +237,10 @@ int xg_attach(struct xg_loader *l, const char *ifname, enum xg_mode mode)
 	if (fd < 0) {
 		if (fd == -EBUSY || fd == -EEXIST)
 			explain_busy(ifname, iface->ifindex);
+		else if (fd == -EPERM || fd == -EACCES)
+			xg_err("cannot attach to %s: %s", ifname,
+			       xg_perm_explain(fd, XG_NEED_NET_ADMIN, why,
+					       sizeof(why)));
 		else
 			xg_err("cannot attach to %s in %s mode: %s", ifname,
 			       xg_mode_name(iface->mode), xg_bpf_strerror(fd));
@@ -342,6 +362,9 @@ int xg_detach_pinned(const char *ifname)
 		if (err == -ENOENT)
 			xg_err("xdpguard is not attached to '%s' (no %s)",
 			       ifname, pin);
+		else if (err == -EACCES)
+			xg_err("cannot open %s: permission denied (detach needs write access to the pins: run as root)",
+			       pin);
 		else
 			xg_err("cannot open %s: %s", pin, xg_bpf_strerror(err));
 		return err;

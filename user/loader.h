@@ -41,6 +41,8 @@ struct xg_loader {
 	int nifs;
 	bool reused; /* the bans were pinned already (a restart, an upgrade) */
 	struct xg_migrate mig; /* maps moved to a new definition by this load */
+	/* This load created the pins: a failed run removes them again. */
+	bool fresh;
 };
 
 int xg_mode_parse(const char *s, enum xg_mode *mode);

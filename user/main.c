@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* xdpguard's entry point: global options, then a table from verb to do_<verb>(). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,21 +70,31 @@ int xg_usage_error(const char *verb, const char *fmt, ...)
 	return 2;
 }
 
-int xg_need_root(const char *verb)
+int xg_opt_error(const char *verb, int c, int argc, char **argv)
 {
-	if (geteuid() == 0)
-		return 0;
-	xg_err("%s needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
-	       verb);
-	return -EPERM;
+	const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	char shortopt[3] = { '-', (char)optopt, 0 };
+
+	/* An unknown short option may sit inside a cluster ("-jx"). */
+	if (optopt && c != ':')
+		opt = shortopt;
+	if (c == ':')
+		return xg_usage_error(verb, "option '%s' needs a value",
+				      xg_shorten(opt));
+	return xg_usage_error(verb, "unknown option '%s'", xg_shorten(opt));
 }
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	/*
+	 * Even libbpf's warnings only with -v: each failure gets one line of
+	 * ours, naming what to do, and -v shows libbpf's (and the verifier's)
+	 * account of it.
+	 */
 	if (level == LIBBPF_DEBUG && xg_verbose < 2)
 		return 0;
-	if (!xg_verbose && level != LIBBPF_WARN)
+	if (!xg_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -98,7 +109,11 @@ int main(int argc, char **argv)
 			xg_verbose++;
 		} else if (!strcmp(argv[i], "-vv")) {
 			xg_verbose += 2;
-		} else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc) {
+		} else if (!strcmp(argv[i], "--pin-dir")) {
+			if (i + 1 >= argc) {
+				xg_err("option --pin-dir needs a directory (see 'xdpguard --help')");
+				return 2;
+			}
 			xg_set_pin_dir(argv[++i]);
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
@@ -109,7 +124,7 @@ int main(int argc, char **argv)
 			return 0;
 		} else {
 			xg_err("unknown option '%s' (see 'xdpguard --help')",
-			       argv[i]);
+			       xg_shorten(argv[i]));
 			return 2;
 		}
 	}
@@ -117,10 +132,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (xg_check_pin_dir())
+		return 2;
+	/* Each verb reports bad options itself, in one line. */
+	opterr = 0;
 	libbpf_set_print(print_libbpf);
 	for (v = 0; v < ARRAY_SIZE(verbs); v++)
 		if (!strcmp(argv[i], verbs[v].name))
 			return verbs[v].fn(argc - i, argv + i);
-	xg_err("unknown verb '%s' (see 'xdpguard --help')", argv[i]);
+	xg_err("unknown verb '%s' (see 'xdpguard --help')",
+	       xg_shorten(argv[i]));
 	return 2;
 }

@@ -17,44 +17,62 @@
 
 #define BATCH 4096
 
-static int open_pin(const char *name, int *fd)
+static int open_pin(const char *name, int *fd, bool ro)
 {
+	LIBBPF_OPTS(bpf_obj_get_opts, opts,
+		    .file_flags = ro ? BPF_F_RDONLY : 0);
 	char path[256];
 	int err;
 
 	err = xg_pin_path(path, sizeof(path), name);
-	if (err)
+	if (err) {
+		xg_err("pin path under %s is too long", xg_pin_dir());
 		return err;
-	*fd = bpf_obj_get(path);
+	}
+	*fd = bpf_obj_get_opts(path, &opts);
 	if (*fd >= 0)
 		return 0;
 	err = -errno;
 	if (err == -ENOENT)
 		xg_err("xdpguard is not loaded: no %s pinned under %s (start it with 'xdpguard run -i IFACE')",
 		       name, xg_pin_dir());
+	else if (err == -EACCES)
+		/* File permissions of the pin (or its directory), not bpf(). */
+		xg_err("cannot open %s for %s: permission denied (run as root, or give this user %s access to the pins: see 'Least privilege' in the README)",
+		       path, ro ? "reading" : "writing", ro ? "read" : "write");
 	else
 		xg_err("cannot open %s: %s", path, xg_bpf_strerror(err));
 	return err;
 }
 
-int xg_maps_open(struct xg_maps *m)
+static int maps_open(struct xg_maps *m, bool ro)
 {
 	int err;
 
 	m->bans = m->allow = m->src = m->dst = m->global = -1;
 	m->prefixes = m->sources = m->meta = -1;
-	if ((err = open_pin(XG_MAP_BANS, &m->bans)) ||
-	    (err = open_pin(XG_MAP_ALLOW, &m->allow)) ||
-	    (err = open_pin(XG_MAP_SRC, &m->src)) ||
-	    (err = open_pin(XG_MAP_DST, &m->dst)) ||
-	    (err = open_pin(XG_MAP_GLOBAL, &m->global)) ||
-	    (err = open_pin(XG_MAP_PREFIXES, &m->prefixes)) ||
-	    (err = open_pin(XG_MAP_SOURCES, &m->sources)) ||
-	    (err = open_pin(XG_MAP_META, &m->meta))) {
+	if ((err = open_pin(XG_MAP_BANS, &m->bans, ro)) ||
+	    (err = open_pin(XG_MAP_ALLOW, &m->allow, ro)) ||
+	    (err = open_pin(XG_MAP_SRC, &m->src, ro)) ||
+	    (err = open_pin(XG_MAP_DST, &m->dst, ro)) ||
+	    (err = open_pin(XG_MAP_GLOBAL, &m->global, ro)) ||
+	    (err = open_pin(XG_MAP_PREFIXES, &m->prefixes, ro)) ||
+	    (err = open_pin(XG_MAP_SOURCES, &m->sources, ro)) ||
+	    (err = open_pin(XG_MAP_META, &m->meta, ro))) {
 		xg_maps_close(m);
 		return err;
 	}
 	return 0;
+}
+
+int xg_maps_open(struct xg_maps *m)
+{
+	return maps_open(m, false);
+}
+
+int xg_maps_open_ro(struct xg_maps *m)
+{
+	return maps_open(m, true);
 }
 
 void xg_maps_close(struct xg_maps *m)
@@ -152,15 +170,28 @@ void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
  */
 static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
 {
-	size_t cap = BATCH, got = 0;
-	__u32 in = 0, out = 0, count;
+	struct bpf_map_info info = {};
+	__u32 in = 0, out = 0, count, len = sizeof(info);
+	size_t cap, got = 0;
 	void *k = NULL, *v = NULL;
 	bool first = true;
 	int err = 0;
 
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	for (;;) {
-		if (!k || got + BATCH > cap) {
+	/*
+	 * Room for the whole map at once: a full table (a flood) then costs
+	 * no realloc copies. calloc(): fresh pages come zeroed for free, and
+	 * memory checkers that do not know what the kernel writes here
+	 * (valgrind) see defined bytes.
+	 */
+	cap = !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.max_entries : 0;
+	cap += BATCH;
+	k = calloc(cap, sizeof(struct xg_addr));
+	v = calloc(cap, vsize);
+	if (!k || !v)
+		err = -ENOMEM;
+	while (!err) {
+		if (got + BATCH > cap) {
 			void *nk, *nv;
 
 			cap = cap * 2 + BATCH;
@@ -279,6 +310,39 @@ int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n)
 	*out = res;
 	*n = cnt;
 	return 0;
+}
+
+int xg_src_expire(int fd, const struct xg_src_sample *src, size_t n,
+		  __u64 idle_before)
+{
+	struct xg_addr keys[BATCH];
+	int gone = 0;
+	size_t i;
+	__u32 k = 0;
+
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	for (i = 0; i <= n; i++) {
+		if (i < n && src[i].last_ns && src[i].last_ns < idle_before)
+			keys[k++] = src[i].addr;
+		if (k && (k == BATCH || i == n)) {
+			__u32 cnt = k;
+
+			/*
+			 * ENOENT: a key went meanwhile (LRU); the batch stops
+			 * there, so delete the rest one by one.
+			 */
+			if (bpf_map_delete_batch(fd, keys, &cnt, &opts)) {
+				__u32 j;
+
+				for (j = cnt; j < k; j++)
+					cnt += !bpf_map_delete_elem(fd,
+								    &keys[j]);
+			}
+			gone += cnt;
+			k = 0;
+		}
+	}
+	return gone;
 }
 
 int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries)

@@ -20,6 +20,11 @@ struct xg_maps {
 
 /* Opens every pinned map; a missing pin dir means xdpguard is not loaded. */
 int xg_maps_open(struct xg_maps *m);
+/*
+ * The same, read-only (BPF_F_RDONLY): what the listing verbs need, so that
+ * a user with read access to the pins can run them without any capability.
+ */
+int xg_maps_open_ro(struct xg_maps *m);
 void xg_maps_close(struct xg_maps *m);
 
 /* Global counters summed over all possible CPUs. */
@@ -40,6 +45,15 @@ struct xg_src_sketch {
 int xg_read_sources_sk(int fd, __u32 port_shift, struct xg_src_sample **out,
 		       struct xg_src_sketch **sk, size_t *n);
 int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n);
+
+/*
+ * Deletes from src_stats the sources of src[] idle since before idle_before
+ * (monotonic ns of their last packet): nobody else ever removes an entry, so
+ * after a spoofed flood the LRU table would stay full, and every poll would
+ * read and judge all of it, for good. Returns how many went.
+ */
+int xg_src_expire(int fd, const struct xg_src_sample *src, size_t n,
+		  __u64 idle_before);
 
 /* Number of entries and capacity of a map, for fill levels. */
 int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries);

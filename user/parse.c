@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 
 #include "parse.h"
 
@@ -32,6 +33,27 @@ static int fail(int err, const char *fmt, ...)
 const char *xg_parse_error(void)
 {
 	return err_buf;
+}
+
+int xg_parse_ifname(const char *s)
+{
+	size_t n, i;
+
+	if (!s || !*s)
+		return fail(-EINVAL, "empty interface name");
+	n = strnlen(s, IF_NAMESIZE);
+	if (n >= IF_NAMESIZE)
+		return fail(-EINVAL, "longer than %d characters",
+			    IF_NAMESIZE - 1);
+	if (!strcmp(s, ".") || !strcmp(s, ".."))
+		return fail(-EINVAL, "not an interface name");
+	for (i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == ':' || (unsigned char)s[i] <= 0x20 ||
+		    s[i] == 0x7f)
+			return fail(
+				-EINVAL,
+				"an interface name has no '/', ':', spaces or control bytes");
+	return 0;
 }
 
 /* Not isdigit(): that would depend on the locale and on signed chars. */

@@ -31,6 +31,13 @@
  */
 const char *xg_parse_error(void);
 
+/*
+ * A network interface name as the kernel accepts one (dev_valid_name()):
+ * 1 to 15 bytes, not "." or "..", no '/', ':' or white space. Checks the
+ * text only; whether the interface exists is the caller's question.
+ */
+int xg_parse_ifname(const char *s);
+
 /* IPv4 dotted quad (stored IPv4-mapped) or IPv6, as strict as inet_pton(). */
 int xg_parse_addr(const char *s, struct xg_addr *out);
 

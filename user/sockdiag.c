@@ -127,8 +127,9 @@ int xg_sockdiag_count(struct xg_conn_count **out, size_t *n)
 	if (err)
 		goto out;
 
-	qsort(p.a, p.n, sizeof(*p.a), cmp_addr);
+	/* qsort(NULL, 0, ...) is undefined behaviour (UBSan says so). */
 	if (p.n) {
+		qsort(p.a, p.n, sizeof(*p.a), cmp_addr);
 		res = malloc(p.n * sizeof(*res));
 		if (!res) {
 			err = -ENOMEM;

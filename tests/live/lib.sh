@@ -90,11 +90,12 @@ start_daemon() { # ns, if, args...
 	: >"$T_DIR/daemon.log"
 	# nsenter execs xdpguard, so $! is the daemon itself (a shell function
 	# run with & would put a subshell in between and eat our signals).
-	nsenter --net=/run/netns/"$ns" "$XDPGUARD" run -i "$dev" --json "$@" \
-		>"$T_DIR/daemon.log" 2>&1 &
+	# XG_DAEMON_WRAP (e.g. valgrind ...) runs the daemon under a tool.
+	nsenter --net=/run/netns/"$ns" ${XG_DAEMON_WRAP:-} "$XDPGUARD" run \
+		-i "$dev" --json "$@" >"$T_DIR/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	T_PIDS+=("$DAEMON_PID")
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		grep -q '"event":"start"' "$T_DIR/daemon.log" && return 0
 		kill -0 "$DAEMON_PID" 2>/dev/null || break
 		sleep 0.1

@@ -106,13 +106,15 @@ static int parse_target(const char *s, struct xg_lpm_key *k, bool *exact)
 		struct xg_addr a;
 
 		if (xg_parse_addr(s, &a)) {
-			xg_err("invalid address '%s': %s", s, xg_parse_error());
+			xg_err("invalid address '%s': %s", xg_shorten(s),
+			       xg_parse_error());
 			return -EINVAL;
 		}
 		memcpy(k->a, a.a, sizeof(k->a));
 		k->prefixlen = 128;
 	} else if (xg_parse_prefix(s, k)) {
-		xg_err("invalid prefix '%s': %s", s, xg_parse_error());
+		xg_err("invalid prefix '%s': %s", xg_shorten(s),
+		       xg_parse_error());
 		return -EINVAL;
 	}
 	if (xg_prefix_covers_v4(k)) {

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,7 +229,12 @@ static int local_addrs(struct xg_self_set *s)
 	if (getifaddrs(&ifa))
 		return -errno;
 	for (i = ifa; i && !err; i = i->ifa_next) {
-		if (!i->ifa_addr)
+		/*
+		 * Loopback addresses never arrive on a NIC but forged: the
+		 * stack drops them as martians, and allowlisting them would
+		 * only hide such a flood from the counters.
+		 */
+		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET)
 			err = add_raw(

@@ -73,7 +73,7 @@ cases=$(
 2|ban: missing address|ban
 2|invalid address '1\.2\.3': not a valid IPv4|ban 1.2.3
 2|invalid address '256\.1\.1\.1'|ban 256.1.1.1
-2|invalid address '1\.2\.3\.4/24'|ban 1.2.3.4/24
+2|invalid prefix '1\.2\.3\.4/33'|ban 1.2.3.4/33
 2|invalid address 'fe80::1%eth0': not a valid IPv6|ban fe80::1%eth0
 2|invalid address 'a{64}\.\.\.': too long|ban $long
 2|invalid address '(1:){32}\.\.\.': too long|ban $long_v6
@@ -95,7 +95,7 @@ cases=$(
 2|unban: missing address|unban
 1|10\.77\.0\.5 is not banned|unban 10.77.0.5
 2|unban: unexpected argument 'x'|unban 10.77.0.99 x
-2|unban: unknown option '--json'|unban --json 10.77.0.99
+2|unban: unknown option '--jsn'|unban --jsn 10.77.0.99
 2|invalid address 'a{64}\.\.\.'|unban $long
 2|invalid prefix '1\.2\.3\.4/33': prefix length 33 is out of range 0-32|allow 1.2.3.4/33
 2|invalid prefix '::/129': prefix length 129 is out of range 0-128|allow ::/129

@@ -23,14 +23,14 @@ ok $([ ! -s "$T_DIR/fill" ]; echo $?) "16 bans fit ($(head -c 100 "$T_DIR/fill")
 xg "$A" ban 10.77.3.99 >"$T_DIR/out" 2>"$T_DIR/err"
 rc=$?
 ok $([ $rc -eq 1 ] && [ "$(wc -l <"$T_DIR/err")" -eq 1 ] &&
-	grep -q "cannot ban 10.77.3.99: map is full" "$T_DIR/err"; echo $?) \
+	grep -q "cannot ban 10.77.3.99: the bans map is full" "$T_DIR/err"; echo $?) \
 	"the 17th ban is refused in one line: $(head -c 120 "$T_DIR/err")"
 n=$(xg "$A" bans --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 ok $([ "$n" -eq 16 ]; echo $?) "the 16 bans are intact ($n)"
 
 # The detector catches a scan but cannot write its ban: logged, not fatal.
 in_ns "$B" timeout 20 hping3 -q -S -p ++4000 -c 60 -i u3000 10.77.0.1 >/dev/null 2>&1
-wait_for 5 grep -q '"event":"error".*cannot ban 10.77.0.2: map is full' "$T_DIR/daemon.log"
+wait_for 5 grep -q '"event":"error".*bans is full: cannot ban 10.77.0.2' "$T_DIR/daemon.log"
 ok $? "a detection that finds the table full is logged as an error"
 kill -0 "$DAEMON_PID"
 ok $? "the daemon keeps running"

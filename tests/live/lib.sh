@@ -91,6 +91,12 @@ start_daemon() { # ns, if, args...
 	# nsenter execs xdpguard, so $! is the daemon itself (a shell function
 	# run with & would put a subshell in between and eat our signals).
 	# XG_DAEMON_WRAP (e.g. valgrind ...) runs the daemon under a tool.
+	# Fresh state unless the test names a state file: the daemon's default
+	# one would bring back the bans of an earlier daemon of the test.
+	case " $* " in
+	*" --state-file "*) ;;
+	*) set -- "$@" --state-file none ;;
+	esac
 	nsenter --net=/run/netns/"$ns" ${XG_DAEMON_WRAP:-} "$XDPGUARD" run \
 		-i "$dev" --json "$@" >"$T_DIR/daemon.log" 2>&1 &
 	DAEMON_PID=$!

@@ -60,7 +60,7 @@ replay_one() { # index, pcap, timer
 	local d=$T_DIR/$i
 	export XDPGUARD_PIN_DIR=/sys/fs/bpf/xg-test-$T_ID-$i
 
-	nsenter --net=/run/netns/"$r" "$XDPGUARD" run -i rp1 --json \
+	nsenter --net=/run/netns/"$r" "$XDPGUARD" run -i rp1 --json --state-file none \
 		>"$d.log" 2>&1 &
 	pid=$!
 	wait_for 10 grep -q '"event":"start"' "$d.log"

@@ -263,9 +263,19 @@ static int save_allow(json_object *root, int fd, const struct clocks *c,
 		return err;
 	}
 	ja = json_object_new_array();
+	cnt->allows = 0;
 	for (i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
+		json_object *o;
 
+		/*
+		 * Self-protection entries are the host's addresses of the
+		 * moment: each start lists them afresh, so a saved one could
+		 * only outlive an address the host gave up.
+		 */
+		if (e[i].allow.flags & XG_ALLOW_F_SELF)
+			continue;
+		o = json_object_new_object();
+		cnt->allows++;
 		json_object_object_add(o, "prefix",
 				       json_object_new_string(xg_prefix_str(
 					       &e[i].prefix, p, sizeof(p))));
@@ -274,7 +284,6 @@ static int save_allow(json_object *root, int fd, const struct clocks *c,
 			time_obj(c, e[i].allow.created_ns, false));
 		json_object_array_add(ja, o);
 	}
-	cnt->allows = n;
 	json_object_object_add(root, "allow", ja);
 	free(e);
 	return 0;

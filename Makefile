@@ -45,6 +45,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 PROG_SRCS := $(wildcard tests/prog/*.c)
 PROG_BIN := $(OUTPUT)/tests/prog_test
 IMPORT_BENCH := $(OUTPUT)/tests/import_bench
+BENCH_SRCS := $(filter-out tests/bench/import_bench.c,$(wildcard tests/bench/*.c)) \
+	tests/prog/frames.c
+BENCH_BIN := $(OUTPUT)/tests/xg_bench
 EXTRA_BPF := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 FUZZ_BIN := $(OUTPUT)/tests/fuzz_xdp
 # Traffic generators the live tests run (tests/tools/*.c, one file each).
@@ -107,6 +110,11 @@ $(FUZZ_BIN): tests/fuzz/fuzz_xdp.c include/xdpguard.h $(SKEL) | $(OUTPUT)/tests
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE $< -o $@
+# The measuring half of `make bench`; never built or run by `make test`.
+$(BENCH_BIN): $(BENCH_SRCS) $(wildcard tests/bench/*.h) $(LIB) $(SKEL) \
+		| $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(XG_CFLAGS) -Itests/prog $(BENCH_SRCS) $(LIB) $(LIBS) -o $@
 
 # Installs only what is missing (scripts/install-deps.sh is idempotent).
 deps:
@@ -148,7 +156,7 @@ demo: deps
 	$(Q)scripts/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)$(MAKE) --no-print-directory build-tests $(BENCH_BIN)
 	$(Q)scripts/bench.sh
 
 # Blocklist import times and per-packet cost with prefixes loaded.

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Per-packet cost through BPF_PROG_TEST_RUN: the kernel runs the program
+ * `repeat` times on one frame and reports the mean time per run. Every
+ * subject is timed once per round, rounds interleave the subjects (so a
+ * burst of load from elsewhere hits all of them alike), and each row is the
+ * median over the rounds, printed with its ratio to the empty program.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bench.h"
+#include "frames.h"
+#include "xdpguard.skel.h"
+
+#define REPEAT 1000000
+#define MAX_ROUNDS 15
+#define XDPFILT_DIR "/usr/lib/x86_64-linux-gnu/bpf"
+#define MAP_FLAG_SRC 1 /* xdp-filter's common_kern_user.h */
+#define N_BANS 10000
+#define N_PREFIXES 100000
+
+struct subject {
+	const char *key, *name;
+	int prog_fd;
+	__u8 frame[FRAME_MAX];
+	size_t len;
+	__u32 repeat;
+	int minus; /* index of a subject whose time is subtracted, or -1 */
+	int expect; /* verdict it must return */
+	double ns[MAX_ROUNDS];
+	const char *skip; /* why it is not measured */
+};
+
+static struct subject subj[24];
+static int nsubj;
+
+static struct subject *add(const char *key, const char *name, int fd,
+			   const char *src, __u8 flags, int expect)
+{
+	struct subject *s = &subj[nsubj++];
+
+	s->key = key;
+	s->name = name;
+	s->prog_fd = fd;
+	s->len = frame_tcp4(s->frame, src, "10.77.0.1", flags);
+	s->repeat = REPEAT;
+	s->minus = -1;
+	s->expect = expect;
+	return s;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Mean ns per run of one BPF_PROG_TEST_RUN; -1 on error. */
+static double time_run(struct subject *s)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = s->frame,
+		    .data_size_in = s->len, .repeat = s->repeat);
+
+	if (bpf_prog_test_run_opts(s->prog_fd, &o)) {
+		fprintf(stderr, "xg_bench: test run of %s: %s\n", s->name,
+			strerror(errno));
+		return -1;
+	}
+	if (o.retval != (__u32)s->expect) {
+		fprintf(stderr, "xg_bench: %s returned %u, expected %d\n",
+			s->name, o.retval, s->expect);
+		return -1;
+	}
+	return o.duration;
+}
+
+static void addr16(const char *s, struct xg_addr *a)
+{
+	addr_parse(s, a->a);
+}
+
+/* Per-CPU values need one copy per possible CPU, all alike here. */
+static int update_all_cpus(int fd, const void *key, const void *val,
+			   size_t vsize)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, err;
+	char *buf = calloc(ncpu, vsize);
+
+	if (!buf)
+		return -ENOMEM;
+	for (c = 0; c < ncpu; c++)
+		memcpy(buf + c * vsize, val, vsize);
+	err = bpf_map_update_elem(fd, key, buf, BPF_ANY) ? -errno : 0;
+	free(buf);
+	return err;
+}
+
+/* Fills a map of 16-byte address keys with n zero values, from base up. */
+static int fill_addrs(int fd, __u32 base, __u32 n, size_t vsize, int percpu)
+{
+	int ncpu = percpu ? libbpf_num_possible_cpus() : 1;
+	size_t chunk = 8192, i, k;
+	struct xg_addr *keys = calloc(chunk, sizeof(*keys));
+	char *vals = calloc(chunk, vsize * ncpu);
+	int err = 0;
+
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n && !err; i += chunk) {
+		__u32 cnt = n - i < chunk ? n - i : chunk;
+
+		for (k = 0; k < cnt; k++) {
+			__u32 v4 = htonl(base + i + k);
+
+			keys[k].a[10] = keys[k].a[11] = 0xff;
+			memcpy(&keys[k].a[12], &v4, 4);
+		}
+		if (bpf_map_update_batch(fd, keys, vals, &cnt, &o))
+			err = -errno;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/*
+ * HOOK for prefix bans (branch `lists`): any LPM trie other than the
+ * allowlist, keyed like it, is taken to be the prefix-ban map. It gets
+ * N_PREFIXES IPv4 /24s, one of them holding the frame's source; a value the
+ * size of struct xg_ban is a ban that never expires, any other size is
+ * filled with zeros. Returns the map fd, or -ENOENT when this build has no
+ * such map (the row then says so).
+ */
+static int prefix_ban_map(struct xdpguard_bpf *skel, const char *src)
+{
+	struct bpf_map *m;
+	struct xg_lpm_key k = { .prefixlen = 96 + 24 };
+	struct xg_ban ban = { .reason = XG_REASON_BLOCKLIST };
+	__u32 i, v4, vsize;
+	char *val;
+	int fd = -ENOENT;
+
+	bpf_object__for_each_map(m, skel->obj)
+	{
+		if (bpf_map__type(m) == BPF_MAP_TYPE_LPM_TRIE &&
+		    m != skel->maps.allow &&
+		    bpf_map__key_size(m) == sizeof(struct xg_lpm_key)) {
+			fd = bpf_map__fd(m);
+			break;
+		}
+	}
+	if (fd < 0)
+		return fd;
+	vsize = bpf_map__value_size(m);
+	val = calloc(1, vsize);
+	if (!val)
+		return -ENOMEM;
+	if (vsize == sizeof(ban))
+		memcpy(val, &ban, sizeof(ban));
+	addr_parse(src, k.a);
+	bpf_map_update_elem(fd, &k, val, BPF_ANY);
+	/* The others: 172.16.0.0/24 and up, never the frame's source. */
+	for (i = 1; i < N_PREFIXES; i++) {
+		v4 = htonl(0xac100000 + (i << 8));
+		memcpy(&k.a[12], &v4, 4);
+		if (bpf_map_update_elem(fd, &k, val, BPF_ANY)) {
+			fd = -errno;
+			break;
+		}
+	}
+	free(val);
+	return fd;
+}
+
+static struct xdpguard_bpf *load_xdpguard(void)
+{
+	struct xdpguard_bpf *skel = xdpguard_bpf__open_and_load();
+	struct xg_lpm_key lk = { .prefixlen = 96 + 24 };
+	struct xg_allow allow = { .created_ns = mono_ns() };
+	struct xg_ban ban = { .created_ns = mono_ns(),
+			      .expires_ns = mono_ns() + 3600 * 1000000000ULL,
+			      .reason = XG_REASON_MANUAL };
+	struct xg_addr a;
+	int err;
+
+	if (!skel) {
+		fprintf(stderr, "xg_bench: loading xdpguard: %s\n",
+			strerror(errno));
+		return NULL;
+	}
+	/* Allowlisted: 192.0.2.0/24. Banned: 10.1.0.1 among N_BANS. */
+	addr_parse("192.0.2.0", lk.a);
+	err = bpf_map_update_elem(bpf_map__fd(skel->maps.allow), &lk, &allow,
+				  BPF_ANY);
+	addr16("10.1.0.1", &a);
+	err = err   ?:
+		      bpf_map_update_elem(bpf_map__fd(skel->maps.bans), &a,
+					  &ban, BPF_ANY);
+	err = err   ?:
+		      fill_addrs(bpf_map__fd(skel->maps.bans), 0x0a400000,
+				 N_BANS - 1, sizeof(ban), 0);
+	/* The source table full of others (10.16.0.0 and up). */
+	err = err   ?:
+		      fill_addrs(bpf_map__fd(skel->maps.src_stats), 0x0a100000,
+				 bpf_map__max_entries(skel->maps.src_stats),
+				 bpf_map__value_size(skel->maps.src_stats),
+				 bpf_map__type(skel->maps.src_stats) ==
+					 BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	if (err) {
+		fprintf(stderr, "xg_bench: setting up xdpguard's maps: %s\n",
+			strerror(-err));
+		xdpguard_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+static struct bpf_object *load_obj(const char *path, const char *prog, int *fd)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+	struct bpf_map *m;
+
+	if (!obj) {
+		fprintf(stderr, "xg_bench: opening %s: %s\n", path,
+			strerror(errno));
+		return NULL;
+	}
+	/* xdp-filter pins its maps by name under /sys/fs/bpf: not ours. */
+	bpf_object__for_each_map(m, obj) bpf_map__set_pin_path(m, NULL);
+	if (bpf_object__load(obj)) {
+		fprintf(stderr, "xg_bench: loading %s: %s\n", path,
+			strerror(errno));
+		bpf_object__close(obj);
+		return NULL;
+	}
+	p = prog ? bpf_object__find_program_by_name(obj, prog) :
+		   bpf_object__next_program(obj, NULL);
+	*fd = p ? bpf_program__fd(p) : -1;
+	return obj;
+}
+
+/* xdp-filter in its default (allow) mode, with 10.1.0.1 blocked as source. */
+static struct bpf_object *load_xdpfilt(const char *variant, int *fd)
+{
+	char path[256];
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	__u64 flags = MAP_FLAG_SRC;
+	__u32 addr;
+
+	snprintf(path, sizeof(path), XDPFILT_DIR "/xdpfilt_%s.o", variant);
+	if (access(path, R_OK))
+		return NULL;
+	obj = load_obj(path, NULL, fd);
+	if (!obj)
+		return NULL;
+	m = bpf_object__find_map_by_name(obj, "filter_ipv4");
+	inet_pton(AF_INET, "10.1.0.1", &addr);
+	if (!m ||
+	    update_all_cpus(bpf_map__fd(m), &addr, &flags, sizeof(flags))) {
+		fprintf(stderr, "xg_bench: cannot fill %s's filter_ipv4\n",
+			path);
+		bpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static struct bpf_object *rotate_in_front(int target_fd, int *fd)
+{
+	char path[300];
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	__u32 zero = 0;
+
+	snprintf(path, sizeof(path), "%s/bench_rotate.bpf.o", bench_objdir);
+	obj = load_obj(path, "xdp_rotate", fd);
+	if (!obj)
+		return NULL;
+	m = bpf_object__find_map_by_name(obj, "next");
+	if (!m ||
+	    bpf_map_update_elem(bpf_map__fd(m), &zero, &target_fd, BPF_ANY)) {
+		fprintf(stderr, "xg_bench: tail call setup: %s\n",
+			strerror(errno));
+		bpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int bench_prog(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 5, r, i, floor_i;
+	struct bpf_object *empty, *filt_ip, *filt_all, *rot_e, *rot_x;
+	struct xdpguard_bpf *skel;
+	int fd_empty, fd_xg, fd, fd_rot_e, fd_rot_x;
+	char path[300];
+	double floor_ns, tmp[MAX_ROUNDS];
+	struct subject *s;
+
+	if (rounds < 1 || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "xg_bench prog: rounds must be 1..%d\n",
+			MAX_ROUNDS);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/bench_empty.bpf.o", bench_objdir);
+	empty = load_obj(path, "xdp_pass", &fd_empty);
+	skel = load_xdpguard();
+	if (!empty || !skel)
+		return 1;
+	fd_xg = bpf_program__fd(skel->progs.xdpguard_prog);
+
+	floor_i = nsubj;
+	add("floor", "empty XDP program (XDP_PASS): the floor", fd_empty,
+	    "10.3.0.1", F_ACK, XDP_PASS);
+	add("allowed", "xdpguard: allowlisted source", fd_xg, "192.0.2.1",
+	    F_ACK, XDP_PASS);
+	add("banned", "xdpguard: banned address", fd_xg, "10.1.0.1", F_ACK,
+	    XDP_DROP);
+	s = add("prefix", "xdpguard: banned by prefix, 100k prefixes", fd_xg,
+		"10.2.0.1", F_ACK, XDP_DROP);
+	fd = prefix_ban_map(skel, "10.2.0.1");
+	if (fd == -ENOENT)
+		s->skip = "no prefix-ban map in this build (branch lists)";
+	else if (fd < 0)
+		s->skip = "cannot fill the prefix-ban map";
+	add("known", "xdpguard: counted, known source (ACK)", fd_xg, "10.3.0.1",
+	    F_ACK, XDP_PASS);
+	add("known_syn", "xdpguard: counted, known source (SYN)", fd_xg,
+	    "10.3.0.2", F_SYN, XDP_PASS);
+
+	rot_e = rotate_in_front(fd_empty, &fd_rot_e);
+	rot_x = rotate_in_front(fd_xg, &fd_rot_x);
+	if (!rot_e || !rot_x)
+		return 1;
+	s = add("rotate", "(new-source helper in front of the empty program)",
+		fd_rot_e, "10.3.0.3", F_SYN, XDP_PASS);
+	s = add("new_full", "xdpguard: counted, new source, table full (SYN)",
+		fd_rot_x, "10.3.0.3", F_SYN, XDP_PASS);
+	s->minus = nsubj - 2;
+
+	filt_ip = load_xdpfilt("alw_ip", &fd);
+	if (filt_ip) {
+		add("xf_ip_blocked",
+		    "xdp-filter (xdpfilt_alw_ip): blocked source", fd,
+		    "10.1.0.1", F_ACK, XDP_DROP);
+		add("xf_ip_allowed", "xdp-filter (xdpfilt_alw_ip): allowed", fd,
+		    "10.3.0.1", F_ACK, XDP_PASS);
+	}
+	filt_all = load_xdpfilt("alw_all", &fd);
+	if (filt_all) {
+		add("xf_all_blocked",
+		    "xdp-filter (xdpfilt_alw_all): blocked source", fd,
+		    "10.1.0.1", F_ACK, XDP_DROP);
+		add("xf_all_allowed", "xdp-filter (xdpfilt_alw_all): allowed",
+		    fd, "10.3.0.1", F_ACK, XDP_PASS);
+	}
+
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < nsubj; i++) {
+			if (subj[i].skip)
+				continue;
+			subj[i].ns[r] = time_run(&subj[i]);
+			if (subj[i].ns[r] < 0)
+				return 1;
+		}
+
+	/* Differences pair runs of the same round, before any sorting. */
+	memcpy(tmp, subj[floor_i].ns, sizeof(tmp));
+	floor_ns = median(tmp, rounds);
+	for (i = 0; i < nsubj; i++)
+		if (subj[i].minus >= 0 && !subj[i].skip)
+			for (r = 0; r < rounds; r++)
+				subj[i].ns[r] +=
+					floor_ns - subj[subj[i].minus].ns[r];
+	for (i = 0; i < nsubj; i++) {
+		double lo, hi, m;
+
+		s = &subj[i];
+		if (s->skip) {
+			row(s->key, "prog", s->name, 0, "ns",
+			    "not measured: %s", s->skip);
+			continue;
+		}
+		m = median(s->ns, rounds);
+		lo = s->ns[0];
+		hi = s->ns[rounds - 1];
+		row(s->key, "prog", s->name, m, "ns",
+		    "%.2fx floor; %d runs %.0f..%.0f", m / floor_ns, rounds, lo,
+		    hi);
+	}
+	xdpguard_bpf__destroy(skel);
+	bpf_object__close(empty);
+	bpf_object__close(rot_e);
+	bpf_object__close(rot_x);
+	bpf_object__close(filt_ip);
+	bpf_object__close(filt_all);
+	return 0;
+}

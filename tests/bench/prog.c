@@ -25,7 +25,7 @@
 #define XDPFILT_DIR "/usr/lib/x86_64-linux-gnu/bpf"
 #define MAP_FLAG_SRC 1 /* xdp-filter's common_kern_user.h */
 #define N_BANS 10000
-#define N_PREFIXES 100000
+#define N_PREFIXES 100000 /* prefix bans (hook below) */
 
 struct subject {
 	const char *key, *name;
@@ -138,53 +138,42 @@ out:
 }
 
 /*
- * HOOK for prefix bans (branch `lists`): any LPM trie other than the
- * allowlist, keyed like it, is taken to be the prefix-ban map. It gets
- * N_PREFIXES IPv4 /24s, one of them holding the frame's source; a value the
- * size of struct xg_ban is a ban that never expires, any other size is
- * filled with zeros. Returns the map fd, or -ENOENT when this build has no
- * such map (the row then says so).
+ * HOOK for prefix bans (branch `lists`, not merged here yet): with its
+ * ban_prefixes trie and meta gate in the object, the trie gets N_PREFIXES
+ * IPv4 /24s, one of them holding the frame's source, and the gate is opened.
+ * Without them the row says it was not measured.
  */
-static int prefix_ban_map(struct xdpguard_bpf *skel, const char *src)
+#ifdef XG_MAP_PREFIXES
+static int prefix_bans(struct xdpguard_bpf *skel, const char *src)
 {
-	struct bpf_map *m;
+	struct xg_prefix_ban pb = { .ban = { .reason = XG_REASON_BLOCKLIST },
+				    .prefixlen = 96 + 24 };
 	struct xg_lpm_key k = { .prefixlen = 96 + 24 };
-	struct xg_ban ban = { .reason = XG_REASON_BLOCKLIST };
-	__u32 i, v4, vsize;
-	char *val;
-	int fd = -ENOENT;
+	struct xg_meta meta = { .prefixes = N_PREFIXES };
+	int fd = bpf_map__fd(skel->maps.ban_prefixes);
+	__u32 i, v4, zero = 0;
 
-	bpf_object__for_each_map(m, skel->obj)
-	{
-		if (bpf_map__type(m) == BPF_MAP_TYPE_LPM_TRIE &&
-		    m != skel->maps.allow &&
-		    bpf_map__key_size(m) == sizeof(struct xg_lpm_key)) {
-			fd = bpf_map__fd(m);
-			break;
-		}
-	}
-	if (fd < 0)
-		return fd;
-	vsize = bpf_map__value_size(m);
-	val = calloc(1, vsize);
-	if (!val)
-		return -ENOMEM;
-	if (vsize == sizeof(ban))
-		memcpy(val, &ban, sizeof(ban));
 	addr_parse(src, k.a);
-	bpf_map_update_elem(fd, &k, val, BPF_ANY);
+	if (bpf_map_update_elem(fd, &k, &pb, BPF_ANY))
+		return -errno;
 	/* The others: 172.16.0.0/24 and up, never the frame's source. */
 	for (i = 1; i < N_PREFIXES; i++) {
 		v4 = htonl(0xac100000 + (i << 8));
 		memcpy(&k.a[12], &v4, 4);
-		if (bpf_map_update_elem(fd, &k, val, BPF_ANY)) {
-			fd = -errno;
-			break;
-		}
+		if (bpf_map_update_elem(fd, &k, &pb, BPF_ANY))
+			return -errno;
 	}
-	free(val);
-	return fd;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.meta), &zero, &meta,
+				BPF_ANY))
+		return -errno;
+	return 0;
 }
+#else
+static int prefix_bans(struct xdpguard_bpf *skel, const char *src)
+{
+	return -ENOENT;
+}
+#endif
 
 static struct xdpguard_bpf *load_xdpguard(void)
 {
@@ -334,9 +323,9 @@ int bench_prog(int argc, char **argv)
 	    XDP_DROP);
 	s = add("prefix", "xdpguard: banned by prefix, 100k prefixes", fd_xg,
 		"10.2.0.1", F_ACK, XDP_DROP);
-	fd = prefix_ban_map(skel, "10.2.0.1");
+	fd = prefix_bans(skel, "10.2.0.1");
 	if (fd == -ENOENT)
-		s->skip = "no prefix-ban map in this build (branch lists)";
+		s->skip = "no prefix bans in this build (branch lists)";
 	else if (fd < 0)
 		s->skip = "cannot fill the prefix-ban map";
 	add("known", "xdpguard: counted, known source (ACK)", fd_xg, "10.3.0.1",

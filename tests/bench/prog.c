@@ -138,7 +138,7 @@ out:
 }
 
 /*
- * HOOK for prefix bans (branch `lists`, not merged here yet): with its
+ * Prefix bans (the ban_prefixes trie beside exact bans): with its
  * ban_prefixes trie and meta gate in the object, the trie gets N_PREFIXES
  * IPv4 /24s, one of them holding the frame's source, and the gate is opened.
  * Without them the row says it was not measured.
@@ -149,7 +149,7 @@ static int prefix_bans(struct xdpguard_bpf *skel, const char *src)
 	struct xg_prefix_ban pb = { .ban = { .reason = XG_REASON_BLOCKLIST },
 				    .prefixlen = 96 + 24 };
 	struct xg_lpm_key k = { .prefixlen = 96 + 24 };
-	struct xg_meta meta = { .prefixes = N_PREFIXES };
+	struct xg_meta meta = { .prefix_entries = N_PREFIXES };
 	int fd = bpf_map__fd(skel->maps.ban_prefixes);
 	__u32 i, v4, zero = 0;
 

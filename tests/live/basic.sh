@@ -17,7 +17,6 @@ ip -n "$B" addr add fd77::2/64 dev xg1 nodad
 
 pings() { in_ns "$B" ping -q -c "${2:-3}" -i 0.2 -W 1 "$1"; }
 nopings() { ! in_ns "$B" ping -q -c 3 -i 0.2 -W 1 "$1"; }
-jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 start_daemon "$A" xg0 --mode native
 ok $? "run attaches in native mode"

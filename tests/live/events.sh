@@ -13,7 +13,6 @@ PORT=9100
 HERE=$(cd "$(dirname "$0")" && pwd)
 PP="python3 $HERE/promparse.py"
 STATE=/run/xdpguard-$(basename "$XDPGUARD_PIN_DIR").alarms.json
-jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 scrape() { in_ns "$V" curl -sf --max-time 5 "http://127.0.0.1:$PORT/metrics" -o "$1"; }
 alarms() { python3 -c "import json; d=json.load(open('$STATE')); print($1)"; }
 

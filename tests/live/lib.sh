@@ -83,6 +83,9 @@ link_ns() {
 	ip -n "$4" link set "$5" up
 }
 
+# Evaluates a Python expression over the JSON on stdin (as d) and prints it.
+jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
 # Starts the daemon in NS on IF with extra args; its output goes to $T_DIR/daemon.log.
 start_daemon() { # ns, if, args...
 	local ns=$1 dev=$2 i

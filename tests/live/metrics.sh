@@ -16,7 +16,6 @@ PCAP=$T_DIR/drops.pcap
 PP="python3 $(dirname "$0")/promparse.py"
 SYN_DROPS='xdpguard_packets_total{verdict="drop",reason="syn_flood"}'
 
-jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 skip_one() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
 scrape() { in_ns "$V" curl -sf --max-time 5 "http://127.0.0.1:$PORT/metrics" -o "$1"; }
 val() { $PP "$1" "$2"; }

@@ -12,7 +12,6 @@ need_tools ping nsenter ip python3
 ensure_bpffs
 
 make_lan
-jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 blocked() { ! in_ns "$1" ping -q -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 passes() { in_ns "$1" ping -q -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 ST=$T_DIR/state/state.json

@@ -12,7 +12,6 @@ need_tools ping nsenter ip python3
 ensure_bpffs
 
 make_lan
-jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 drops() { xg "$V" stats --json --interval 0.1 | jq_py "sum(x['pkts'] for x in d['drop'].values())"; }
 prog_id() { xg "$V" status --json | jq_py "d['interfaces'][0]['prog_id']"; }
 # Background ping from the attacker: count, interval.

@@ -9,7 +9,6 @@ need_root
 need_tools nsenter ip tmux hping3 ping python3
 ensure_bpffs
 
-jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 SOCK=$T_DIR/tmux.sock
 pane() { tmux -S "$SOCK" capture-pane -p -t xgtop; }
 pane_has() { pane | grep -qE "$1"; }

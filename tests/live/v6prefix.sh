@@ -12,7 +12,6 @@ need_tools ping nsenter ip python3
 ensure_bpffs
 
 make_lan
-jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # Remote networks behind the attacker, routed by the victim.
 for a in fd78:0:0:1::a fd78:0:0:1::b fd78:0:0:2::c1 fd78:0:0:2::c2 \
 	fd78:0:0:2::c3 fd78:0:0:2::c4 fd78:0:0:3::a fd79:0:0:1::a \

@@ -48,6 +48,8 @@ RES=$T_DIR/results
 # namespaces go, then the live tests' teardown.
 bench_teardown() {
 	[ -n "$XF_LOADED" ] && in_ns "$RX" xdp-filter unload rxf >/dev/null 2>&1
+	# libxdp leaves its (then empty) pin directory behind.
+	rmdir /sys/fs/bpf/xdp 2>/dev/null
 	teardown
 }
 trap bench_teardown EXIT

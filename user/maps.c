@@ -164,29 +164,34 @@ void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
 	merge_src(pcpu, ncpus, epoch, out, NULL);
 }
 
-/*
- * Reads a whole hash map, keys and per-CPU values, with the batch API.
- * Returns the number of entries in *n; *keys and *vals are malloc'd.
- */
-static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
+int xg_map_dump(int fd, size_t ksize, size_t vsize, void **keys, void **vals,
+		size_t *n)
 {
 	struct bpf_map_info info = {};
-	__u32 in = 0, out = 0, count, len = sizeof(info);
+	/* The batch token: a u32 for hash maps, a key for generic ones. */
+	__u8 in[64], out[64];
+	__u32 count, len = sizeof(info);
 	size_t cap, got = 0;
 	void *k = NULL, *v = NULL;
 	bool first = true;
 	int err = 0;
 
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	if (ksize > sizeof(in))
+		return -EINVAL;
 	/*
-	 * Room for the whole map at once: a full table (a flood) then costs
-	 * no realloc copies. calloc(): fresh pages come zeroed for free, and
+	 * Room for a preallocated map whole: a full table (a flood) then
+	 * costs no realloc copies. Maps that allocate per entry (tries) grow
+	 * as they are read. calloc(): fresh pages come zeroed for free, and
 	 * memory checkers that do not know what the kernel writes here
 	 * (valgrind) see defined bytes.
 	 */
-	cap = !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.max_entries : 0;
+	cap = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			      !(info.map_flags & BPF_F_NO_PREALLOC) ?
+		      info.max_entries :
+		      0;
 	cap += BATCH;
-	k = calloc(cap, sizeof(struct xg_addr));
+	k = calloc(cap, ksize);
 	v = calloc(cap, vsize);
 	if (!k || !v)
 		err = -ENOMEM;
@@ -195,7 +200,7 @@ static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
 			void *nk, *nv;
 
 			cap = cap * 2 + BATCH;
-			nk = realloc(k, cap * sizeof(struct xg_addr));
+			nk = realloc(k, cap * ksize);
 			if (nk)
 				k = nk;
 			nv = realloc(v, cap * vsize);
@@ -208,19 +213,14 @@ static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
 		}
 		count = BATCH;
 		err = bpf_map_lookup_batch(
-			fd, first ? NULL : &in, &out,
-			(char *)k + got * sizeof(struct xg_addr),
+			fd, first ? NULL : in, out, (char *)k + got * ksize,
 			(char *)v + got * vsize, &count, &opts);
 		err = err ? -errno : 0;
 		got += count;
 		first = false;
-		in = out;
+		memcpy(in, out, sizeof(in));
 		if (err == -ENOENT) {
 			err = 0;
-			break;
-		}
-		if (err) {
-			xg_err("cannot read map: %s", xg_bpf_strerror(err));
 			break;
 		}
 	}
@@ -233,6 +233,15 @@ static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
 	*vals = v;
 	*n = got;
 	return 0;
+}
+
+static int dump_map(int fd, size_t vsize, void **keys, void **vals, size_t *n)
+{
+	int err = xg_map_dump(fd, sizeof(struct xg_addr), vsize, keys, vals, n);
+
+	if (err)
+		xg_err("cannot read map: %s", xg_bpf_strerror(err));
+	return err;
 }
 
 int xg_read_sources(int fd, __u32 port_shift, struct xg_src_sample **out,

@@ -55,6 +55,14 @@ int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n);
 int xg_src_expire(int fd, const struct xg_src_sample *src, size_t n,
 		  __u64 idle_before);
 
+/*
+ * Reads a whole map, keys and values (per-CPU values: vsize covers every
+ * CPU), with the batch API: one syscall per few thousand entries. *keys
+ * and *vals are malloc'd; returns 0 or -errno, and prints nothing.
+ */
+int xg_map_dump(int fd, size_t ksize, size_t vsize, void **keys, void **vals,
+		size_t *n);
+
 /* Number of entries and capacity of a map, for fill levels. */
 int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries);
 

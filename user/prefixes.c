@@ -18,10 +18,9 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "maps.h"
 #include "parse.h"
 #include "prefixes.h"
-
-#define BATCH 8192
 
 __u64 xg_expiry_later(__u64 a, __u64 b)
 {
@@ -216,51 +215,23 @@ int xg_meta_note(int fd, unsigned int ops)
 
 /*
  * Reads the whole trie with the batch API (the kernel walks it with its
- * generic batch code: one syscall per BATCH entries, not two per entry).
+ * generic batch code: one syscall per few thousand entries, not two per
+ * entry).
  */
 int xg_prefix_dump(int fd, struct xg_prefix_entry **out, size_t *n)
 {
-	struct xg_lpm_key *k = NULL, in, next;
 	struct xg_prefix_ban *v = NULL;
 	struct xg_prefix_entry *res;
-	size_t got = 0, cap = 0, i;
-	bool first = true;
-	__u32 count;
-	int err = 0;
+	struct xg_lpm_key *k = NULL;
+	size_t got = 0, i;
+	int err;
 
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	for (;;) {
-		if (got + BATCH > cap) {
-			void *nk, *nv;
-
-			cap = cap * 2 + BATCH;
-			nk = realloc(k, cap * sizeof(*k));
-			if (nk)
-				k = nk;
-			nv = realloc(v, cap * sizeof(*v));
-			if (nv)
-				v = nv;
-			if (!nk || !nv) {
-				err = -ENOMEM;
-				break;
-			}
-		}
-		count = BATCH;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &next,
-					   k + got, v + got, &count, &opts);
-		err = err ? -errno : 0;
-		got += count;
-		first = false;
-		in = next;
-		if (err == -ENOENT) {
-			err = 0;
-			break;
-		}
-		if (err)
-			break;
-	}
-	res = err ? NULL : malloc((got ? got : 1) * sizeof(*res));
-	if (!err && !res)
+	err = xg_map_dump(fd, sizeof(*k), sizeof(*v), (void **)&k, (void **)&v,
+			  &got);
+	if (err)
+		return err;
+	res = malloc((got ? got : 1) * sizeof(*res));
+	if (!res)
 		err = -ENOMEM;
 	for (i = 0; !err && i < got; i++) {
 		res[i].key = k[i];

@@ -25,9 +25,10 @@ run() { # name, command...
 	printf '# --- %s\n' "$name"
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
-	s=$(grep -cE '^ok .*# *(SKIP|skip)' "$log")
-	p=$(($(grep -cE '^ok ' "$log") - s))
-	f=$(grep -E '^not ok ' "$log" | grep -cvE '# *TODO')
+	# cmocka reports a skipped test as "not ok N # SKIP": a skip, too.
+	s=$(grep -cE '^(not )?ok .*# *(SKIP|skip)' "$log")
+	p=$(($(grep -cE '^ok ' "$log") - $(grep -cE '^ok .*# *(SKIP|skip)' "$log")))
+	f=$(grep -E '^not ok ' "$log" | grep -cvE '# *(TODO|SKIP|skip)')
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc"
 		f=1

@@ -2,7 +2,9 @@
 /*
  * xdpguard's datapath: parse the frame, let allowlisted sources pass, drop
  * sources with a live ban, count everything else per source and pass it.
- * All judgement (windows, thresholds, bans) lives in user space.
+ * The verdict for a source is cached per CPU (vcache.h); new sources enter
+ * the table under admission control (admit.h). All judgement (windows,
+ * thresholds, bans) lives in user space, but for the port-scan trip below.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -10,6 +12,8 @@
 
 #include "xdpguard.h"
 #include "parsing.h"
+#include "vcache.h"
+#include "admit.h"
 
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_ACK 0x10
@@ -258,6 +262,8 @@ static __always_inline void scan_ban(const struct xg_addr *src, __u64 now)
 	};
 
 	bpf_map_update_elem(&bans, src, &b, BPF_ANY);
+	/* Every CPU's cached "count" verdict for src is stale now. */
+	vc_bump();
 }
 
 /*
@@ -270,8 +276,9 @@ static __always_inline int udp_probe(const struct l4_info *l4)
 	return !(l4->sport < 1024 && l4->dport >= 1024);
 }
 
-static __always_inline void count_src(const struct xg_addr *src, __u64 len,
-				      __u64 now, const struct l4_info *l4)
+static __always_inline void count_src(const struct xg_addr *src,
+				      const __u64 a[2], __u64 len, __u64 now,
+				      const struct l4_info *l4)
 {
 	__u32 epoch = now >> port_win_shift;
 	struct xg_src_stats *s, init = {};
@@ -279,6 +286,8 @@ static __always_inline void count_src(const struct xg_addr *src, __u64 len,
 
 	s = bpf_map_lookup_elem(&src_stats, src);
 	if (!s) {
+		if (!admit(a, now))
+			return;
 		init.first_ns = now;
 		init.port_epoch = epoch;
 		if (bpf_map_update_elem(&src_stats, src, &init, BPF_NOEXIST) &&
@@ -381,13 +390,14 @@ int xdpguard_prog(struct xdp_md *ctx)
 	struct l4_info l4 = {};
 	struct xg_lpm_key lk;
 	struct xg_addr dst;
+	struct vc_slot *vc;
 	struct xg_meta *m;
 	struct xg_ban *ban;
 	struct ipv6hdr *ip6;
 	struct iphdr *iph;
 	int proto, has_l4, v6;
-	__u32 zero = 0;
-	__u64 now;
+	__u64 a[2], now, gen;
+	__u32 zero = 0, reason;
 
 	proto = parse_eth(&c);
 	if (proto < 0)
@@ -411,17 +421,44 @@ int xdpguard_prog(struct xdp_md *ctx)
 		return verdict(XG_CNT_NON_IP, len, XDP_PASS);
 	}
 
+	/*
+	 * The coarse clock (the last tick, no clock source read) is exact
+	 * enough for ban expiry and the port and admission windows, and the
+	 * cheapest thing this path does. It is CLOCK_MONOTONIC_COARSE: the
+	 * same time base as user space's CLOCK_MONOTONIC, up to a tick behind.
+	 */
+	now = bpf_ktime_get_coarse_ns();
+	__builtin_memcpy(a, lk.a, sizeof(a));
+	/* Read before the lookups: see vcache.h. */
+	gen = vc_gen();
+	vc = vc_slot(a);
+	if (vc && vc->gen == gen && vc->a[0] == a[0] && vc->a[1] == a[1]) {
+		switch (vc->verdict) {
+		case VC_ALLOW:
+			return verdict(XG_CNT_ALLOWED, len, XDP_PASS);
+		case VC_COUNT:
+			goto count;
+		case VC_BAN:
+			if (!vc->expires_ns || now < vc->expires_ns) {
+				reason = vc->reason;
+				goto drop;
+			}
+			break; /* expired: look again, a new ban may be there */
+		}
+	}
+
 	/* Allow always wins, and allowed traffic never counts toward bans. */
 	lk.prefixlen = 128;
-	if (bpf_map_lookup_elem(&allow, &lk))
+	if (bpf_map_lookup_elem(&allow, &lk)) {
+		vc_fill(vc, a, gen, VC_ALLOW, 0, 0);
 		return verdict(XG_CNT_ALLOWED, len, XDP_PASS);
+	}
 
 	/*
 	 * The ban applies once the source is known, even if the transport
 	 * header turns out truncated: a banned host must not slip through by
 	 * sending short segments.
 	 */
-	now = bpf_ktime_get_ns();
 	ban = bpf_map_lookup_elem(&bans, lk.a);
 	/*
 	 * The exact address is the fast path (and the most specific rule); the
@@ -434,20 +471,24 @@ int xdpguard_prog(struct xdp_md *ctx)
 		if (m && m->prefix_entries)
 			ban = prefix_ban(&lk, now);
 	}
-	if (ban) {
-		__u32 reason = ban->reason;
-
-		if (reason >= XG_REASON__MAX)
-			reason = XG_REASON_NONE;
-		sample_drop(ctx, reason, len, now);
-		return verdict(XG_CNT_DROP_BASE + reason, len, XDP_DROP);
+	if (!ban) {
+		vc_fill(vc, a, gen, VC_COUNT, 0, 0);
+		goto count;
 	}
+	reason = ban->reason;
+	if (reason >= XG_REASON__MAX)
+		reason = XG_REASON_NONE;
+	vc_fill(vc, a, gen, VC_BAN, ban->expires_ns, reason);
+drop:
+	sample_drop(ctx, reason, len, now);
+	return verdict(XG_CNT_DROP_BASE + reason, len, XDP_DROP);
 
+count:
 	if (has_l4 > 0)
 		parse_l4(&c, proto, v6, &l4);
 	else if (has_l4 < 0)
 		l4.malformed = 1;
-	count_src((struct xg_addr *)lk.a, len, now, &l4);
+	count_src((struct xg_addr *)lk.a, a, len, now, &l4);
 	if (track_dst && (l4.syn || l4.echo))
 		count_dst(&dst, &l4);
 

@@ -26,6 +26,16 @@
 #define XG_MAP_PREFIXES "ban_prefixes"
 #define XG_MAP_SOURCES "sources"
 #define XG_MAP_META "meta"
+/*
+ * Bumped by every writer of allow, bans and ban_prefixes, after its write
+ * (an mmap'able array of one u64: user space adds atomically). The XDP
+ * program's verdict cache ("vcache") trusts a slot only while it is
+ * unchanged, so a writer that skips the bump leaves stale verdicts behind.
+ */
+#define XG_MAP_GEN "verdict_gen"
+#define XG_MAP_VCACHE "vcache"
+#define XG_MAP_ADMIT_STATE "admit_state"
+#define XG_MAP_ADMIT_SKETCH "admit_sketch"
 /* Pinned bpf_link of interface NAME: "<pin dir>/link_<NAME>". */
 #define XG_LINK_PREFIX "link_"
 
@@ -34,6 +44,22 @@
 #define XG_ALLOW_MAX_DEFAULT 4096
 #define XG_SRC_MAX_DEFAULT 131072
 #define XG_DST_MAX_DEFAULT 4096
+/* Verdict cache slots per CPU (a power of two). */
+#define XG_VCACHE_SLOTS 4096
+
+/*
+ * The verdict cache slot of an address (its 16 bytes as two u64 in host
+ * order): a multiplicative hash, enough to spread /64s and /24s alike.
+ */
+static inline __u32 xg_vcache_index(const __u64 a[2])
+{
+	__u64 x = a[0] * 0x9E3779B97F4A7C15ULL ^ a[1];
+
+	x *= 0xC2B2AE3D27D4EB4FULL;
+	return (__u32)(x >> 40) & (XG_VCACHE_SLOTS - 1);
+}
+/* Packets within ~1 s that earn a new source an entry under a flood. */
+#define XG_ADMIT_PKTS_DEFAULT 32
 /* A cap, not a reservation: the trie allocates per entry (~200 B each). */
 #define XG_PREFIXES_MAX_DEFAULT 1048576
 
@@ -168,6 +194,18 @@ struct xg_src_stats {
 	__u64 last_ns;
 	__u64 tcp_ports[XG_PORT_WORDS]; /* SYN destination ports, this epoch */
 	__u64 udp_ports[XG_PORT_WORDS]; /* UDP destination ports, this epoch */
+};
+
+/*
+ * Admission to the source table, per CPU (bpf/admit.h): this window's new
+ * entries, and since the program was loaded, the entries admitted past the
+ * budget by their packet count and the packets of sources kept out.
+ */
+struct xg_admit_state {
+	__u32 win; /* bpf_ktime_get_coarse_ns() >> 30 */
+	__u32 admitted; /* new entries in this window */
+	__u64 heavy; /* admitted over budget: ADMIT_PKTS packets seen */
+	__u64 refused; /* packets of new sources refused an entry */
 };
 
 /* Per-destination counters, so a flood from forged sources still shows. */

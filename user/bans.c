@@ -11,6 +11,7 @@
 
 #include "bans.h"
 #include "common.h"
+#include "vgen.h"
 
 static const char *const reason_names[XG_REASON__MAX] = {
 	[XG_REASON_NONE] = "none",
@@ -60,6 +61,7 @@ int xg_ban_add(int fd, const struct xg_addr *a, __u64 ttl_ns, __u32 reason,
 		b.created_ns = old.created_ns;
 	if (bpf_map_update_elem(fd, a, &b, BPF_ANY))
 		return -errno;
+	xg_verdicts_changed();
 	return 0;
 }
 
@@ -67,6 +69,7 @@ int xg_ban_del(int fd, const struct xg_addr *a)
 {
 	if (bpf_map_delete_elem(fd, a))
 		return -errno;
+	xg_verdicts_changed();
 	return 0;
 }
 
@@ -171,6 +174,9 @@ int xg_ban_sweep(int fd, __u64 now, xg_unban_fn fn, xg_unban_fn unconfirmed,
 			fn(&e[i], ctx);
 	}
 	free(e);
+	/* Only expired bans went, but one may have been put back changed. */
+	if (cnt)
+		xg_verdicts_changed();
 	return cnt;
 }
 
@@ -180,6 +186,7 @@ int xg_allow_add(int fd, const struct xg_lpm_key *k)
 
 	if (bpf_map_update_elem(fd, k, &v, BPF_ANY))
 		return -errno;
+	xg_verdicts_changed();
 	return 0;
 }
 
@@ -187,6 +194,7 @@ int xg_allow_del(int fd, const struct xg_lpm_key *k)
 {
 	if (bpf_map_delete_elem(fd, k))
 		return -errno;
+	xg_verdicts_changed();
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "common.h"
 #include "loader.h"
 #include "privs.h"
+#include "vgen.h"
 #include "xdpguard.skel.h"
 
 static const char *const mode_names[] = {
@@ -88,6 +89,13 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 	skel->rodata->sample_rate = o->sample_rate;
 	skel->rodata->scan_trip_bits = o->scan_trip_bits;
 	skel->rodata->scan_ban_ttl_ns = o->scan_ban_ttl_ns;
+	/*
+	 * A sixteenth of the table per CPU per second for sources that have
+	 * not proven themselves (bpf/admit.h): a real client population fills
+	 * the table over many seconds, a spoofed flood in milliseconds.
+	 */
+	skel->rodata->admit_budget =
+		o->src_max / 16 > 64 ? o->src_max / 16 : 64;
 	bpf_map__set_max_entries(skel->maps.bans, o->bans_max);
 	bpf_map__set_max_entries(skel->maps.allow, o->allow_max);
 	bpf_map__set_max_entries(skel->maps.src_stats, o->src_max);
@@ -121,6 +129,12 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 		else
 			xg_err("cannot load the BPF program: %s (run with -v for the verifier log)",
 			       strerror(-err));
+		goto fail;
+	}
+	/* Our own writes bump the map this program reads, pinned or not. */
+	err = xg_vgen_use(bpf_map__fd(skel->maps.verdict_gen));
+	if (err) {
+		xg_err("cannot map %s: %s", XG_MAP_GEN, strerror(-err));
 		goto fail;
 	}
 	err = xg_migrate_copy(&l->mig);
@@ -322,10 +336,11 @@ static bool any_link_pinned(void)
 int xg_unpin_if_unused(void)
 {
 	static const char *const maps[] = {
-		XG_MAP_BANS,	      XG_MAP_ALLOW,  XG_MAP_SRC,
-		XG_MAP_DST,	      XG_MAP_GLOBAL, XG_MAP_PREFIXES,
-		XG_MAP_SOURCES,	      XG_MAP_META,   XG_MAP_SAMPLES,
-		XG_MAP_SAMPLE_BUDGET,
+		XG_MAP_BANS,	      XG_MAP_ALLOW,	   XG_MAP_SRC,
+		XG_MAP_DST,	      XG_MAP_GLOBAL,	   XG_MAP_PREFIXES,
+		XG_MAP_SOURCES,	      XG_MAP_META,	   XG_MAP_SAMPLES,
+		XG_MAP_SAMPLE_BUDGET, XG_MAP_GEN,	   XG_MAP_VCACHE,
+		XG_MAP_ADMIT_STATE,   XG_MAP_ADMIT_SKETCH,
 	};
 	char path[256];
 	size_t i;

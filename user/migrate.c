@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "vgen.h"
 #include "migrate.h"
 
 #define BATCH 4096
@@ -231,6 +232,8 @@ int xg_migrate_copy(struct xg_migrate *mg)
 		}
 		xg_info("%s: migrated %ld entries", bpf_map__name(m->map), n);
 	}
+	if (mg->n)
+		xg_verdicts_changed();
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "vgen.h"
 #include "maps.h"
 #include "parse.h"
 #include "prefixes.h"
@@ -149,10 +150,16 @@ int xg_lists_lock(bool wait)
 	return fd;
 }
 
+/*
+ * Every change to ban_prefixes (and through import, sources) happens under
+ * the lock: releasing it is where the XDP program's cached verdicts go.
+ */
 void xg_lists_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	xg_verdicts_changed();
+	close(fd);
 }
 
 int xg_sources_read(int fd, struct xg_source src[XG_SOURCES_MAX])

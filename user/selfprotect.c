@@ -26,6 +26,7 @@
 
 #include "bans.h"
 #include "common.h"
+#include "vgen.h"
 #include "output.h"
 #include "parse.h"
 #include "selfprotect.h"
@@ -342,6 +343,8 @@ int xg_self_sync(int allow_fd, const struct xg_self_set *s)
 	}
 	err = added;
 out:
+	/* Stale entries may have gone even when adding one failed. */
+	xg_verdicts_changed();
 	free(e);
 	return err;
 }

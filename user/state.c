@@ -23,6 +23,7 @@
 #include "bans.h"
 #include "blocklist.h"
 #include "common.h"
+#include "vgen.h"
 #include "import.h"
 #include "parse.h"
 #include "state.h"
@@ -849,6 +850,7 @@ int xg_state_load(const char *path, const struct xg_lists *l,
 		return -EBADMSG;
 	}
 	err = apply_state(&ld, l, &c, cnt);
+	xg_verdicts_changed();
 	loaded_free(&ld);
 	return err;
 }

@@ -81,6 +81,13 @@ void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report(const char *name, const char *todo);
 /* The port-scan fast path, each case on a load of its own (scan_trip.c). */
 void run_scan_trip(void);
+/* The verdict cache and admission to the source table (vcache.c). */
+void run_vcache(void);
+void run_admit(void);
+/* CLOCK_MONOTONIC_COARSE, the clock the program reads, in ns. */
+__u64 coarse_ns(void);
+/* Bumps the verdict generation, as user space does after a list change. */
+int bump_gen(int fd_gen);
 
 extern const struct row rows[];
 extern const int n_rows;

@@ -139,7 +139,7 @@ static void run_case(const struct trip_case *tc, const __u16 *ports)
 		}
 		opts.data_in = f.b;
 		opts.data_size_in = f.len;
-		t0 = mono_ns();
+		t0 = coarse_ns();
 		if (bpf_prog_test_run_opts(fd_prog, &opts)) {
 			fail("probe %d: test run failed: %s", i + 1,
 			     strerror(errno));

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The verdict cache (bpf/vcache.h) and admission to the source table
+ * (bpf/admit.h), on loads of their own. Each cache case runs frames in
+ * steps, changing the maps between them: a cached verdict must hold while
+ * the generation stands (which is what makes it a cache), and must go the
+ * moment a writer bumps it or, for a ban, the moment the ban runs out.
+ * BPF_PROG_TEST_RUN runs on the calling CPU, so every frame of a case meets
+ * the same per-CPU cache.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "prog_test.h"
+#include "xdpguard.skel.h"
+
+#define SRC "10.7.7.7"
+#define DST "192.0.2.1"
+
+enum op {
+	OP_END = 0,
+	OP_RUN, /* a SYN from arg (or SRC); expect verdict */
+	OP_BAN, /* exact ban of SRC for arg ms (0 = forever) */
+	OP_UNBAN,
+	OP_ALLOW, /* SRC/32 */
+	OP_UNALLOW,
+	OP_PREFIX, /* SRC's /24 banned, gate open */
+	OP_BUMP,
+	OP_SLEEP, /* arg ms */
+};
+
+struct step {
+	enum op op;
+	int arg; /* ms for BAN and SLEEP */
+	int verdict; /* OP_RUN: XDP_PASS or XDP_DROP */
+	__u32 slot; /* OP_RUN: the global_stats slot that must move */
+	const char *src; /* OP_RUN: another source than SRC */
+};
+
+#define RUN(v, s)                         \
+	{                                 \
+		OP_RUN, 0, (v), (s), NULL \
+	}
+#define RUN_FROM(a, v, s)                \
+	{                                \
+		OP_RUN, 0, (v), (s), (a) \
+	}
+#define PASS_ RUN(XDP_PASS, XG_CNT_PASS)
+#define ALLOWED_ RUN(XDP_PASS, XG_CNT_ALLOWED)
+#define DROP_(r) RUN(XDP_DROP, XG_CNT_DROP_BASE + (r))
+#define DO(o)                      \
+	{                          \
+		(o), 0, 0, 0, NULL \
+	}
+#define DO_ARG(o, a)                 \
+	{                            \
+		(o), (a), 0, 0, NULL \
+	}
+
+/* Filled in by run_vcache(): an address sharing SRC's cache slot. */
+static char twin[64];
+
+struct vc_case {
+	const char *name;
+	struct step steps[10];
+};
+
+static const struct vc_case vc_cases[] = {
+	{ "a ban stays cached until the generation moves",
+	  { DO_ARG(OP_BAN, 0), DO(OP_BUMP), DROP_(XG_REASON_MANUAL),
+	    DO(OP_UNBAN), DROP_(XG_REASON_MANUAL), DO(OP_BUMP), PASS_ } },
+	{ "a cached pass sees a new ban after the bump",
+	  { PASS_, DO_ARG(OP_BAN, 0), PASS_, DO(OP_BUMP),
+	    DROP_(XG_REASON_MANUAL) } },
+	{ "a cached ban ends at its expiry without any bump",
+	  { DO_ARG(OP_BAN, 40), DO(OP_BUMP), DROP_(XG_REASON_MANUAL),
+	    DO_ARG(OP_SLEEP, 80), PASS_ } },
+	{ "a cached pass sees a new allow entry after the bump",
+	  { PASS_, DO(OP_ALLOW), DO(OP_BUMP), ALLOWED_ } },
+	{ "a cached allow ends with its entry",
+	  { DO(OP_ALLOW), DO(OP_BUMP), ALLOWED_, DO(OP_UNALLOW), DO(OP_BUMP),
+	    PASS_ } },
+	{ "a cached pass sees a new prefix ban after the bump",
+	  { PASS_, DO(OP_PREFIX), DO(OP_BUMP), DROP_(XG_REASON_BLOCKLIST) } },
+	{ "two sources in one slot each keep their own verdict",
+	  { DO_ARG(OP_BAN, 0), DO(OP_BUMP), DROP_(XG_REASON_MANUAL),
+	    RUN_FROM(twin, XDP_PASS, XG_CNT_PASS), DROP_(XG_REASON_MANUAL),
+	    RUN_FROM(twin, XDP_PASS, XG_CNT_PASS) } },
+};
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void key_of(const char *s, __u64 a[2])
+{
+	__u8 b[16] = {};
+
+	addr_parse(s, b);
+	memcpy(a, b, 16);
+}
+
+/* An IPv4 address other than SRC in SRC's cache slot. */
+static void find_twin(void)
+{
+	__u64 a[2], b[2];
+	__u32 i;
+
+	key_of(SRC, a);
+	for (i = 1; i < 1u << 24; i++) {
+		snprintf(twin, sizeof(twin), "10.%u.%u.%u", i >> 16 & 255,
+			 i >> 8 & 255, i & 255);
+		key_of(twin, b);
+		if ((b[0] != a[0] || b[1] != a[1]) &&
+		    xg_vcache_index(b) == xg_vcache_index(a))
+			return;
+	}
+	twin[0] = '\0';
+}
+
+static __u64 drops_and_passes(int fd_glob, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct xg_counter v[ncpu];
+	__u64 n = 0;
+
+	if (bpf_map_lookup_elem(fd_glob, &slot, v))
+		return 0;
+	for (c = 0; c < ncpu; c++)
+		n += v[c].pkts;
+	return n;
+}
+
+static int run_one(int fd_prog, int fd_glob, const struct step *st)
+{
+	struct pkt p = { .src = st->src ?: SRC,
+			 .dst = DST,
+			 .proto = 6,
+			 .flags = F_SYN,
+			 .sport = 40000,
+			 .dport = 80 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 1);
+	struct frame f;
+	__u64 before;
+
+	if (pkt_build(&p, &f))
+		return -EINVAL;
+	o.data_in = f.b;
+	o.data_size_in = f.len;
+	before = drops_and_passes(fd_glob, st->slot);
+	if (bpf_prog_test_run_opts(fd_prog, &o))
+		return -errno;
+	if ((int)o.retval != st->verdict)
+		fail("%s: verdict %u, expected %d", p.src, o.retval,
+		     st->verdict);
+	if (drops_and_passes(fd_glob, st->slot) != before + 1)
+		fail("%s: global_stats slot %u did not move", p.src, st->slot);
+	return 0;
+}
+
+static int apply(struct xdpguard_bpf *skel, const struct step *st)
+{
+	struct xg_lpm_key k = { .prefixlen = 128 };
+	struct xg_addr a = {};
+	struct xg_allow al = {};
+	__u32 zero = 0;
+	int err = 0;
+
+	addr_parse(SRC, a.a);
+	memcpy(k.a, a.a, 16);
+	switch (st->op) {
+	case OP_BAN: {
+		struct xg_ban b = { .created_ns = mono_ns(),
+				    .reason = XG_REASON_MANUAL };
+
+		if (st->arg)
+			b.expires_ns = mono_ns() + st->arg * 1000000ULL;
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.bans), &a, &b,
+					  BPF_ANY);
+		break;
+	}
+	case OP_UNBAN:
+		err = bpf_map_delete_elem(bpf_map__fd(skel->maps.bans), &a);
+		break;
+	case OP_ALLOW:
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.allow), &k,
+					  &al, BPF_ANY);
+		break;
+	case OP_UNALLOW:
+		err = bpf_map_delete_elem(bpf_map__fd(skel->maps.allow), &k);
+		break;
+	case OP_PREFIX: {
+		struct xg_prefix_ban pb = {
+			.ban = { .reason = XG_REASON_BLOCKLIST },
+			.prefixlen = 96 + 24,
+			.owners = 2,
+		};
+		struct xg_meta m = { .prefix_entries = 1 };
+
+		k.prefixlen = 96 + 24;
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.ban_prefixes), &k, &pb, BPF_ANY) ?:
+			      bpf_map_update_elem(bpf_map__fd(skel->maps.meta),
+						  &zero, &m, BPF_ANY);
+		break;
+	}
+	case OP_BUMP:
+		return bump_gen(bpf_map__fd(skel->maps.verdict_gen));
+	case OP_SLEEP: {
+		struct timespec ts = { 0, st->arg * 1000000L };
+
+		nanosleep(&ts, NULL);
+		break;
+	}
+	default:
+		break;
+	}
+	return err ? -errno : 0;
+}
+
+static void run_case(const struct vc_case *c)
+{
+	struct xdpguard_bpf *skel = xdpguard_bpf__open_and_load();
+	int fd_prog, fd_glob, i, err = 0;
+
+	if (!skel) {
+		fail("cannot load the object: %s", strerror(errno));
+		return;
+	}
+	fd_prog = bpf_program__fd(skel->progs.xdpguard_prog);
+	fd_glob = bpf_map__fd(skel->maps.global_stats);
+	for (i = 0; !err && c->steps[i].op != OP_END; i++) {
+		if (c->steps[i].op == OP_RUN)
+			err = run_one(fd_prog, fd_glob, &c->steps[i]);
+		else
+			err = apply(skel, &c->steps[i]);
+		if (err)
+			fail("step %d: %s", i + 1, strerror(-err));
+	}
+	xdpguard_bpf__destroy(skel);
+}
+
+void run_vcache(void)
+{
+	char name[128];
+	size_t i;
+
+	find_twin();
+	for (i = 0; i < sizeof(vc_cases) / sizeof(vc_cases[0]); i++) {
+		if (!twin[0])
+			fail("no address shares %s's cache slot", SRC);
+		else
+			run_case(&vc_cases[i]);
+		snprintf(name, sizeof(name), "verdict cache: %s",
+			 vc_cases[i].name);
+		report(name, NULL);
+	}
+}
+
+/*
+ * Admission: a budget of BUDGET new sources per CPU and window, then
+ * ADMIT packets in the sketch. The window is 2^30 ns; a case takes well
+ * under a millisecond and starts at least 50 ms before a boundary.
+ */
+#define BUDGET 2
+#define ADMIT 4
+
+static int src_entries(int fd_src, const char *s, __u64 *pkts)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct xg_src_stats v[ncpu];
+	struct xg_addr a = {};
+
+	addr_parse(s, a.a);
+	*pkts = 0;
+	if (bpf_map_lookup_elem(fd_src, &a, v))
+		return 0;
+	for (c = 0; c < ncpu; c++)
+		*pkts += v[c].pkts;
+	return 1;
+}
+
+static __u64 refused(int fd_st)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct xg_admit_state v[ncpu];
+	__u32 zero = 0;
+	__u64 n = 0;
+
+	if (bpf_map_lookup_elem(fd_st, &zero, v))
+		return 0;
+	for (c = 0; c < ncpu; c++)
+		n += v[c].refused;
+	return n;
+}
+
+static void admit_once(__u32 budget)
+{
+	const char *srcs[] = { "10.8.0.1", "10.8.0.2", "10.8.0.3" };
+	const struct step pass = PASS_;
+	struct xdpguard_bpf *skel = xdpguard_bpf__open();
+	const __u64 win = 1ULL << 30, margin = 50000000;
+	int fd_prog, fd_glob, fd_src, i;
+	__u64 pkts = 0;
+
+	if (!skel) {
+		fail("cannot open the object: %s", strerror(errno));
+		return;
+	}
+	skel->rodata->admit_budget = budget;
+	skel->rodata->admit_pkts = ADMIT;
+	if (xdpguard_bpf__load(skel)) {
+		fail("cannot load the object: %s", strerror(errno));
+		goto out;
+	}
+	fd_prog = bpf_program__fd(skel->progs.xdpguard_prog);
+	fd_glob = bpf_map__fd(skel->maps.global_stats);
+	fd_src = bpf_map__fd(skel->maps.src_stats);
+	if (win - (coarse_ns() & (win - 1)) < margin) {
+		struct timespec ts = { 0, 2 * margin };
+
+		nanosleep(&ts, NULL);
+	}
+	/* Three new sources, one packet each. */
+	for (i = 0; i < 3; i++) {
+		struct step st = pass;
+
+		st.src = srcs[i];
+		if (run_one(fd_prog, fd_glob, &st))
+			goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		int want = !budget || i < (int)budget;
+
+		if (src_entries(fd_src, srcs[i], &pkts) != want)
+			fail("%s: %s an entry, expected %s", srcs[i],
+			     want ? "has not" : "has", want ? "one" : "none");
+	}
+	if (budget && refused(bpf_map__fd(skel->maps.admit_state)) != 1)
+		fail("admit_state.refused: %llu, expected 1",
+		     (unsigned long long)refused(
+			     bpf_map__fd(skel->maps.admit_state)));
+	/* The third keeps sending: its ADMIT-th packet earns the entry. */
+	for (i = 2; budget && i <= ADMIT; i++) {
+		struct step st = pass;
+
+		st.src = srcs[2];
+		if (run_one(fd_prog, fd_glob, &st))
+			goto out;
+		if (src_entries(fd_src, srcs[2], &pkts) != (i == ADMIT))
+			fail("%s after %d packets: %s", srcs[2], i,
+			     i == ADMIT ? "no entry" : "an entry already");
+	}
+	if (budget && pkts != 1)
+		fail("%s: %llu packets counted since admission, expected 1",
+		     srcs[2], (unsigned long long)pkts);
+out:
+	xdpguard_bpf__destroy(skel);
+}
+
+void run_admit(void)
+{
+	static const struct {
+		const char *name;
+		__u32 budget;
+	} cases[] = {
+		{ "over budget, a new source needs its packets", BUDGET },
+		{ "budget 0 admits every source", 0 },
+	};
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		admit_once(cases[i].budget);
+		snprintf(name, sizeof(name), "admission: %s", cases[i].name);
+		report(name, NULL);
+	}
+}

@@ -276,26 +276,40 @@ static __always_inline int udp_probe(const struct l4_info *l4)
 	return !(l4->sport < 1024 && l4->dport >= 1024);
 }
 
-static __always_inline void count_src(const struct xg_addr *src,
-				      const __u64 a[2], __u64 len, __u64 now,
-				      const struct l4_info *l4)
+/*
+ * Counts the packet in its source's entry; cached: its verdict came from
+ * the verdict cache, so the source is known to be busy. Returns 0 if the
+ * source was kept out of the table (admit.h).
+ */
+static __always_inline int count_src(const struct xg_addr *src,
+				     const __u64 a[2], __u64 len, __u64 now,
+				     const struct l4_info *l4, int cached)
 {
 	__u32 epoch = now >> port_win_shift;
 	struct xg_src_stats *s, init = {};
-	int trip = 0;
+	struct xg_admit_state *st = NULL;
+	int trip = 0, how = ADMIT_BUDGET;
 
+	if (!cached) {
+		st = admit_get(now);
+		how = admit_check(st, a, now);
+		if (how == ADMIT_NO)
+			return 0;
+	}
 	s = bpf_map_lookup_elem(&src_stats, src);
 	if (!s) {
-		if (!admit(a, now))
-			return;
+		if (!st)
+			st = admit_get(now);
+		if (!admit_new(st, how))
+			return 0;
 		init.first_ns = now;
 		init.port_epoch = epoch;
 		if (bpf_map_update_elem(&src_stats, src, &init, BPF_NOEXIST) &&
 		    bpf_map_update_elem(&src_stats, src, &init, BPF_ANY))
-			return;
+			return 1;
 		s = bpf_map_lookup_elem(&src_stats, src);
 		if (!s)
-			return;
+			return 1;
 	}
 	s->pkts++;
 	s->bytes += len;
@@ -317,6 +331,7 @@ static __always_inline void count_src(const struct xg_addr *src,
 	}
 	if (trip)
 		scan_ban(src, now);
+	return 1;
 }
 
 static __always_inline void count_dst(const struct xg_addr *dst,
@@ -398,6 +413,7 @@ int xdpguard_prog(struct xdp_md *ctx)
 	int proto, has_l4, v6;
 	__u64 a[2], now, gen;
 	__u32 zero = 0, reason;
+	int cached = 0;
 
 	proto = parse_eth(&c);
 	if (proto < 0)
@@ -437,6 +453,7 @@ int xdpguard_prog(struct xdp_md *ctx)
 		case VC_ALLOW:
 			return verdict(XG_CNT_ALLOWED, len, XDP_PASS);
 		case VC_COUNT:
+			cached = 1;
 			goto count;
 		case VC_BAN:
 			if (!vc->expires_ns || now < vc->expires_ns) {
@@ -471,10 +488,8 @@ int xdpguard_prog(struct xdp_md *ctx)
 		if (m && m->prefix_entries)
 			ban = prefix_ban(&lk, now);
 	}
-	if (!ban) {
-		vc_fill(vc, a, gen, VC_COUNT, 0, 0);
+	if (!ban)
 		goto count;
-	}
 	reason = ban->reason;
 	if (reason >= XG_REASON__MAX)
 		reason = XG_REASON_NONE;
@@ -488,7 +503,13 @@ count:
 		parse_l4(&c, proto, v6, &l4);
 	else if (has_l4 < 0)
 		l4.malformed = 1;
-	count_src((struct xg_addr *)lk.a, a, len, now, &l4);
+	/*
+	 * Cached only once counted: a forged source kept out of the table
+	 * would push a real one out of the cache, for nothing.
+	 */
+	if (count_src((struct xg_addr *)lk.a, a, len, now, &l4, cached) &&
+	    !cached)
+		vc_fill(vc, a, gen, VC_COUNT, 0, 0);
 	if (track_dst && (l4.syn || l4.echo))
 		count_dst(&dst, &l4);
 

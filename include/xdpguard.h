@@ -58,8 +58,8 @@ static inline __u32 xg_vcache_index(const __u64 a[2])
 	x *= 0xC2B2AE3D27D4EB4FULL;
 	return (__u32)(x >> 40) & (XG_VCACHE_SLOTS - 1);
 }
-/* Packets within ~1 s that earn a new source an entry under a flood. */
-#define XG_ADMIT_PKTS_DEFAULT 32
+/* Packets within 16.8 ms that earn a new source an entry under a flood. */
+#define XG_ADMIT_PKTS_DEFAULT 12
 /* A cap, not a reservation: the trie allocates per entry (~200 B each). */
 #define XG_PREFIXES_MAX_DEFAULT 1048576
 
@@ -204,7 +204,7 @@ struct xg_src_stats {
 struct xg_admit_state {
 	__u32 win; /* bpf_ktime_get_coarse_ns() >> 30 */
 	__u32 admitted; /* new entries in this window */
-	__u64 heavy; /* admitted over budget: ADMIT_PKTS packets seen */
+	__u64 heavy; /* admitted over budget: admit_pkts packets seen */
 	__u64 refused; /* packets of new sources refused an entry */
 };
 

@@ -267,8 +267,9 @@ void run_vcache(void)
 
 /*
  * Admission: a budget of BUDGET new sources per CPU and window, then
- * ADMIT packets in the sketch. The window is 2^30 ns; a case takes well
- * under a millisecond and starts at least 50 ms before a boundary.
+ * ADMIT packets within one sketch window (2^24 ns) to earn an entry. A
+ * case takes well under a millisecond and starts at least 4 ms before a
+ * sketch window ends, and 50 ms before a budget window (2^30 ns) does.
  */
 #define BUDGET 2
 #define ADMIT 4
@@ -307,7 +308,7 @@ static void admit_once(__u32 budget)
 	const char *srcs[] = { "10.8.0.1", "10.8.0.2", "10.8.0.3" };
 	const struct step pass = PASS_;
 	struct xdpguard_bpf *skel = xdpguard_bpf__open();
-	const __u64 win = 1ULL << 30, margin = 50000000;
+	const __u64 win = 1ULL << 30, margin = 50000000, swin = 1ULL << 24;
 	int fd_prog, fd_glob, fd_src, i;
 	__u64 pkts = 0;
 
@@ -326,6 +327,11 @@ static void admit_once(__u32 budget)
 	fd_src = bpf_map__fd(skel->maps.src_stats);
 	if (win - (coarse_ns() & (win - 1)) < margin) {
 		struct timespec ts = { 0, 2 * margin };
+
+		nanosleep(&ts, NULL);
+	}
+	while (swin - (coarse_ns() & (swin - 1)) < 4000000) {
+		struct timespec ts = { 0, 1000000 };
 
 		nanosleep(&ts, NULL);
 	}

@@ -19,7 +19,7 @@
 #include "bench.h"
 #include "xdpguard.skel.h"
 
-#define MAX_MAPS 16
+#define MAX_MAPS 24
 #define SCALE 8
 
 /* The largest sizes user/config.c accepts ([maps] *_max). */

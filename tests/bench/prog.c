@@ -138,12 +138,9 @@ out:
 }
 
 /*
- * Prefix bans (the ban_prefixes trie beside exact bans): with its
- * ban_prefixes trie and meta gate in the object, the trie gets N_PREFIXES
- * IPv4 /24s, one of them holding the frame's source, and the gate is opened.
- * Without them the row says it was not measured.
+ * Prefix bans: the ban_prefixes trie gets N_PREFIXES IPv4 /24s, one of
+ * them holding the frame's source, and the gate is opened.
  */
-#ifdef XG_MAP_PREFIXES
 static int prefix_bans(struct xdpguard_bpf *skel, const char *src)
 {
 	struct xg_prefix_ban pb = { .ban = { .reason = XG_REASON_BLOCKLIST },
@@ -168,16 +165,15 @@ static int prefix_bans(struct xdpguard_bpf *skel, const char *src)
 		return -errno;
 	return 0;
 }
-#else
-static int prefix_bans(struct xdpguard_bpf *skel, const char *src)
-{
-	return -ENOENT;
-}
-#endif
 
-static struct xdpguard_bpf *load_xdpguard(void)
+/*
+ * xdpguard with its maps set up: 192.0.2.0/24 allowlisted, 10.1.0.1 and
+ * 10.64.0.0 up banned (N_BANS in all), the source table full of others.
+ * admit_budget 0 loads it without admission control, for comparison.
+ */
+static struct xdpguard_bpf *load_xdpguard(int admit)
 {
-	struct xdpguard_bpf *skel = xdpguard_bpf__open_and_load();
+	struct xdpguard_bpf *skel = xdpguard_bpf__open();
 	struct xg_lpm_key lk = { .prefixlen = 96 + 24 };
 	struct xg_allow allow = { .created_ns = mono_ns() };
 	struct xg_ban ban = { .created_ns = mono_ns(),
@@ -187,8 +183,16 @@ static struct xdpguard_bpf *load_xdpguard(void)
 	int err;
 
 	if (!skel) {
+		fprintf(stderr, "xg_bench: opening xdpguard: %s\n",
+			strerror(errno));
+		return NULL;
+	}
+	if (!admit)
+		skel->rodata->admit_budget = 0;
+	if (xdpguard_bpf__load(skel)) {
 		fprintf(stderr, "xg_bench: loading xdpguard: %s\n",
 			strerror(errno));
+		xdpguard_bpf__destroy(skel);
 		return NULL;
 	}
 	/* Allowlisted: 192.0.2.0/24. Banned: 10.1.0.1 among N_BANS. */
@@ -270,17 +274,44 @@ static struct bpf_object *load_xdpfilt(const char *variant, int *fd)
 	return obj;
 }
 
-static struct bpf_object *rotate_in_front(int target_fd, int *fd)
+/* Sources base | seq & mask, one per run (bench_rotate.bpf.c). */
+static struct bpf_object *rotate_in_front(int target_fd, __u32 base, __u32 mask,
+					  int *fd)
 {
 	char path[300];
 	struct bpf_object *obj;
-	struct bpf_map *m;
-	__u32 zero = 0;
+	struct bpf_program *p;
+	struct bpf_map *m, *data = NULL;
+	__u32 zero = 0, range[2] = { base, mask };
+	const void *init;
+	size_t size;
 
 	snprintf(path, sizeof(path), "%s/bench_rotate.bpf.o", bench_objdir);
-	obj = load_obj(path, "xdp_rotate", fd);
-	if (!obj)
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		fprintf(stderr, "xg_bench: opening %s: %s\n", path,
+			strerror(errno));
 		return NULL;
+	}
+	/* .data holds base and mask, in that order (the verdicts check it). */
+	bpf_object__for_each_map(m, obj) if (strstr(bpf_map__name(m), ".data"))
+		data = m;
+	init = data ? bpf_map__initial_value(data, &size) : NULL;
+	if (!init || size != sizeof(range)) {
+		fprintf(stderr, "xg_bench: %s: no base and mask in .data\n",
+			path);
+		bpf_object__close(obj);
+		return NULL;
+	}
+	if (bpf_map__set_initial_value(data, range, sizeof(range)) ||
+	    bpf_object__load(obj)) {
+		fprintf(stderr, "xg_bench: loading %s: %s\n", path,
+			strerror(errno));
+		bpf_object__close(obj);
+		return NULL;
+	}
+	p = bpf_object__find_program_by_name(obj, "xdp_rotate");
+	*fd = p ? bpf_program__fd(p) : -1;
 	m = bpf_object__find_map_by_name(obj, "next");
 	if (!m ||
 	    bpf_map_update_elem(bpf_map__fd(m), &zero, &target_fd, BPF_ANY)) {
@@ -294,10 +325,10 @@ static struct bpf_object *rotate_in_front(int target_fd, int *fd)
 
 int bench_prog(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 5, r, i, floor_i;
-	struct bpf_object *empty, *filt_ip, *filt_all, *rot_e, *rot_x;
-	struct xdpguard_bpf *skel;
-	int fd_empty, fd_xg, fd, fd_rot_e, fd_rot_x;
+	int rounds = argc > 1 ? atoi(argv[1]) : 5, r, i, floor_i, rot_i;
+	struct bpf_object *empty, *filt_ip, *filt_all, *rot[5];
+	struct xdpguard_bpf *skel, *skel_pfx, *skel_all;
+	int fd_empty, fd_xg, fd_pfx, fd, fd_rot[5];
 	char path[300];
 	double floor_ns, tmp[MAX_ROUNDS];
 	struct subject *s;
@@ -309,10 +340,22 @@ int bench_prog(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/bench_empty.bpf.o", bench_objdir);
 	empty = load_obj(path, "xdp_pass", &fd_empty);
-	skel = load_xdpguard();
-	if (!empty || !skel)
+	/*
+	 * Three loads: as deployed; with 100k prefix bans (every lookup that
+	 * misses the exact bans then walks the trie); without admission
+	 * control, to show what a new source costs when it takes an entry.
+	 */
+	skel = load_xdpguard(1);
+	skel_pfx = load_xdpguard(1);
+	skel_all = load_xdpguard(0);
+	if (!empty || !skel || !skel_pfx || !skel_all)
 		return 1;
 	fd_xg = bpf_program__fd(skel->progs.xdpguard_prog);
+	fd_pfx = bpf_program__fd(skel_pfx->progs.xdpguard_prog);
+	if (prefix_bans(skel_pfx, "10.2.0.1")) {
+		fprintf(stderr, "xg_bench: cannot fill the prefix-ban map\n");
+		return 1;
+	}
 
 	floor_i = nsubj;
 	add("floor", "empty XDP program (XDP_PASS): the floor", fd_empty,
@@ -321,27 +364,47 @@ int bench_prog(int argc, char **argv)
 	    F_ACK, XDP_PASS);
 	add("banned", "xdpguard: banned address", fd_xg, "10.1.0.1", F_ACK,
 	    XDP_DROP);
-	s = add("prefix", "xdpguard: banned by prefix, 100k prefixes", fd_xg,
-		"10.2.0.1", F_ACK, XDP_DROP);
-	fd = prefix_bans(skel, "10.2.0.1");
-	if (fd == -ENOENT)
-		s->skip = "no prefix bans in this build (branch lists)";
-	else if (fd < 0)
-		s->skip = "cannot fill the prefix-ban map";
+	add("prefix", "xdpguard: banned by prefix, 100k prefixes", fd_pfx,
+	    "10.2.0.1", F_ACK, XDP_DROP);
 	add("known", "xdpguard: counted, known source (ACK)", fd_xg, "10.3.0.1",
 	    F_ACK, XDP_PASS);
 	add("known_syn", "xdpguard: counted, known source (SYN)", fd_xg,
 	    "10.3.0.2", F_SYN, XDP_PASS);
 
-	rot_e = rotate_in_front(fd_empty, &fd_rot_e);
-	rot_x = rotate_in_front(fd_xg, &fd_rot_x);
-	if (!rot_e || !rot_x)
-		return 1;
-	s = add("rotate", "(new-source helper in front of the empty program)",
-		fd_rot_e, "10.3.0.3", F_SYN, XDP_PASS);
+	/*
+	 * The rotating sources: fresh ones from 10.128.0.0/9, or 8192 banned
+	 * ones in turn, twice the verdict cache's slots so that every drop
+	 * misses it. Each in front of the empty program first: its cost is
+	 * subtracted.
+	 */
+	rot[0] = rotate_in_front(fd_empty, 0x0a800000, 0x007fffff, &fd_rot[0]);
+	rot[1] = rotate_in_front(fd_xg, 0x0a800000, 0x007fffff, &fd_rot[1]);
+	rot[2] = rotate_in_front(fd_pfx, 0x0a800000, 0x007fffff, &fd_rot[2]);
+	rot[3] = rotate_in_front(bpf_program__fd(skel_all->progs.xdpguard_prog),
+				 0x0a800000, 0x007fffff, &fd_rot[3]);
+	rot[4] = rotate_in_front(fd_xg, 0x0a400000, 2 * XG_VCACHE_SLOTS - 1,
+				 &fd_rot[4]);
+	for (i = 0; i < 5; i++)
+		if (!rot[i])
+			return 1;
+	rot_i = nsubj;
+	add("rotate", "(rotating sources in front of the empty program)",
+	    fd_rot[0], "10.3.0.3", F_SYN, XDP_PASS);
+	s = add("banned_miss",
+		"xdpguard: banned, 8192 sources in turn (cache missed)",
+		fd_rot[4], "10.3.0.3", F_ACK, XDP_DROP);
+	s->minus = rot_i;
 	s = add("new_full", "xdpguard: counted, new source, table full (SYN)",
-		fd_rot_x, "10.3.0.3", F_SYN, XDP_PASS);
-	s->minus = nsubj - 2;
+		fd_rot[1], "10.3.0.3", F_SYN, XDP_PASS);
+	s->minus = rot_i;
+	s = add("new_full_pfx",
+		"xdpguard: new source, table full, 100k prefixes (SYN)",
+		fd_rot[2], "10.3.0.3", F_SYN, XDP_PASS);
+	s->minus = rot_i;
+	s = add("new_full_all",
+		"xdpguard: new source, table full, no admission (SYN)",
+		fd_rot[3], "10.3.0.3", F_SYN, XDP_PASS);
+	s->minus = rot_i;
 
 	filt_ip = load_xdpfilt("alw_ip", &fd);
 	if (filt_ip) {
@@ -394,9 +457,11 @@ int bench_prog(int argc, char **argv)
 		    hi);
 	}
 	xdpguard_bpf__destroy(skel);
+	xdpguard_bpf__destroy(skel_pfx);
+	xdpguard_bpf__destroy(skel_all);
 	bpf_object__close(empty);
-	bpf_object__close(rot_e);
-	bpf_object__close(rot_x);
+	for (i = 0; i < 5; i++)
+		bpf_object__close(rot[i]);
 	bpf_object__close(filt_ip);
 	bpf_object__close(filt_all);
 	return 0;

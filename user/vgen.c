@@ -71,10 +71,3 @@ void xg_verdicts_changed(void)
 	if (gen)
 		__atomic_fetch_add(gen, 1, __ATOMIC_SEQ_CST);
 }
-
-unsigned long long xg_vgen_read(void)
-{
-	if (!gen && !tried)
-		open_pinned();
-	return gen ? __atomic_load_n(gen, __ATOMIC_SEQ_CST) : 0;
-}

@@ -18,7 +18,5 @@ int xg_vgen_use(int map_fd);
  * is no cache to invalidate and it does nothing. A failure is reported once.
  */
 void xg_verdicts_changed(void);
-/* The current generation (tests), or 0 when there is none. */
-unsigned long long xg_vgen_read(void);
 
 #endif /* XG_VGEN_H */

@@ -340,6 +340,23 @@ int do_status(int argc, char **argv)
 			x, "full", json_object_new_boolean(max && n >= max));
 		json_object_object_add(maps, names[i], x);
 	}
+	if (m.admit >= 0) {
+		struct xg_admit_totals at;
+		json_object *x = json_object_new_object();
+
+		if (!xg_read_admit(m.admit, &at)) {
+			json_object_object_add(x, "over_budget",
+					       json_object_new_int64(at.heavy));
+			json_object_object_add(
+				x, "refused_pkts",
+				json_object_new_int64(at.refused));
+			json_object_object_add(
+				json_object_object_get(maps, "src_stats"),
+				"admission", x);
+		} else {
+			json_object_put(x);
+		}
+	}
 	json_object_object_add(o, "maps", maps);
 	lists = lists_status(&m, maps);
 	json_object_object_add(o, "blocklists", lists);
@@ -384,6 +401,14 @@ int do_status(int argc, char **argv)
 		    json_object_get_int64(r))
 			printf(", %lld bans refused for want of room",
 			       (long long)json_object_get_int64(r));
+		if (json_object_object_get_ex(x, "admission", &r))
+			printf("\n           admission: %lld packets of new sources kept out (a flood of new sources), %lld sources admitted over budget",
+			       (long long)json_object_get_int64(
+				       json_object_object_get(r,
+							      "refused_pkts")),
+			       (long long)json_object_get_int64(
+				       json_object_object_get(r,
+							      "over_budget")));
 		printf("\n");
 	}
 	for (i = 0; i < (int)json_object_array_length(lists); i++) {

@@ -49,6 +49,7 @@ struct daemon {
 	struct xg_addr *fresh;
 	size_t nfresh, fresh_cap;
 	struct xg_pollstat ps;
+	struct xg_src_reader reader; /* buffers kept from tick to tick */
 	__u64 idle_ns; /* a source this long without packets is deleted */
 };
 
@@ -151,9 +152,9 @@ static void tick(struct daemon *d)
 {
 	const struct xg_run_cfg *cfg = d->cfg;
 	struct xdpguard_bpf *skel = d->loader.skel;
-	struct xg_src_sample *src = NULL;
+	struct xg_src_sample *src;
 	struct xg_dst_sample *dst = NULL;
-	struct xg_src_sketch *sk = NULL;
+	struct xg_src_sketch *sk;
 	size_t nsrc = 0, ndst = 0;
 	__u64 now, t0 = xg_mono_ns();
 
@@ -167,10 +168,12 @@ static void tick(struct daemon *d)
 	xg_ban_sweep(d->bans_fd, xg_mono_ns(), on_unban, on_unconfirmed, d);
 	/* And those the operator lifted (`xdpguard unban`). */
 	xg_detector_sync_bans(d->det, xg_mono_ns(), is_banned, d);
-	if (xg_read_sources_sk(bpf_map__fd(skel->maps.src_stats),
-			       cfg->load.port_win_shift, &src, &sk, &nsrc) ||
+	if (xg_src_reader_read(&d->reader, bpf_map__fd(skel->maps.src_stats),
+			       cfg->load.port_win_shift, true, &nsrc) ||
 	    xg_read_dsts(bpf_map__fd(skel->maps.dst_stats), &dst, &ndst))
 		goto out;
+	src = d->reader.src;
+	sk = d->reader.sk;
 	now = xg_mono_ns();
 	if (cfg->conn_poll_ms &&
 	    now - d->last_conn_ns >= cfg->conn_poll_ms * 1000000ULL) {
@@ -194,8 +197,6 @@ static void tick(struct daemon *d)
 	xg_self_protect(d->allow_fd, cfg->self_protect, xg_mono_ns());
 	xg_obs_polled(d->obs, t0, src, nsrc, ndst);
 out:
-	free(src);
-	free(sk);
 	free(dst);
 }
 
@@ -434,6 +435,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 		xg_release_all(&d.loader);
 out_det:
 	xg_detector_free(d.det);
+	xg_src_reader_free(&d.reader);
 	free(d.conns);
 	free(d.fresh);
 out_unload:

@@ -47,10 +47,11 @@ static int open_pin(const char *name, int *fd, bool ro)
 
 static int maps_open(struct xg_maps *m, bool ro)
 {
+	char path[256];
 	int err;
 
 	m->bans = m->allow = m->src = m->dst = m->global = -1;
-	m->prefixes = m->sources = m->meta = -1;
+	m->prefixes = m->sources = m->meta = m->admit = -1;
 	if ((err = open_pin(XG_MAP_BANS, &m->bans, ro)) ||
 	    (err = open_pin(XG_MAP_ALLOW, &m->allow, ro)) ||
 	    (err = open_pin(XG_MAP_SRC, &m->src, ro)) ||
@@ -61,6 +62,15 @@ static int maps_open(struct xg_maps *m, bool ro)
 	    (err = open_pin(XG_MAP_META, &m->meta, ro))) {
 		xg_maps_close(m);
 		return err;
+	}
+	/* Optional: only what status and metrics show comes from it. */
+	if (!xg_pin_path(path, sizeof(path), XG_MAP_ADMIT_STATE)) {
+		LIBBPF_OPTS(bpf_obj_get_opts, opts,
+			    .file_flags = ro ? BPF_F_RDONLY : 0);
+
+		m->admit = bpf_obj_get_opts(path, &opts);
+		if (m->admit < 0)
+			m->admit = -1;
 	}
 	return 0;
 }
@@ -77,8 +87,9 @@ int xg_maps_open_ro(struct xg_maps *m)
 
 void xg_maps_close(struct xg_maps *m)
 {
-	int *fds[] = { &m->bans,   &m->allow,	 &m->src,     &m->dst,
-		       &m->global, &m->prefixes, &m->sources, &m->meta };
+	int *fds[] = { &m->bans,    &m->allow,	&m->src,
+		       &m->dst,	    &m->global, &m->prefixes,
+		       &m->sources, &m->meta,	&m->admit };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(fds); i++) {
@@ -86,6 +97,28 @@ void xg_maps_close(struct xg_maps *m)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+}
+
+int xg_read_admit(int fd, struct xg_admit_totals *out)
+{
+	int ncpus = libbpf_num_possible_cpus(), c, err = 0;
+	struct xg_admit_state *v;
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpus < 0)
+		return ncpus;
+	v = calloc(ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, v))
+		err = -errno;
+	for (c = 0; !err && c < ncpus; c++) {
+		out->heavy += v[c].heavy;
+		out->refused += v[c].refused;
+	}
+	free(v);
+	return err;
 }
 
 int xg_read_counters(int fd, struct xg_counter out[XG_CNT__MAX])
@@ -253,38 +286,114 @@ int xg_read_sources(int fd, __u32 port_shift, struct xg_src_sample **out,
 int xg_read_sources_sk(int fd, __u32 port_shift, struct xg_src_sample **out,
 		       struct xg_src_sketch **sk, size_t *n)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	size_t vsize = sizeof(struct xg_src_stats) * ncpus, i, cnt;
-	__u32 epoch = xg_mono_ns() >> port_shift;
-	struct xg_src_sketch *skr;
-	struct xg_src_sample *res;
-	struct xg_addr *keys;
-	void *vals;
-	int err;
+	struct xg_src_reader r = {};
+	int err = xg_src_reader_read(&r, fd, port_shift, sk != NULL, n);
 
-	err = dump_map(fd, vsize, (void **)&keys, &vals, &cnt);
-	if (err)
+	if (err) {
+		xg_src_reader_free(&r);
 		return err;
-	res = calloc(cnt ? cnt : 1, sizeof(*res));
-	skr = sk ? calloc(cnt ? cnt : 1, sizeof(*skr)) : NULL;
-	if (!res || (sk && !skr)) {
-		free(res);
-		free(keys);
-		free(vals);
-		return -ENOMEM;
 	}
-	for (i = 0; i < cnt; i++) {
-		merge_src((struct xg_src_stats *)((char *)vals + i * vsize),
-			  ncpus, epoch, &res[i], skr ? &skr[i] : NULL);
-		res[i].addr = keys[i];
-	}
-	free(keys);
-	free(vals);
-	*out = res;
+	*out = r.src;
 	if (sk)
-		*sk = skr;
-	*n = cnt;
+		*sk = r.sk;
+	r.src = NULL;
+	r.sk = NULL;
+	xg_src_reader_free(&r);
 	return 0;
+}
+
+/* Room for at least want samples (and sketches), keeping what is there. */
+static int reader_grow(struct xg_src_reader *r, size_t want, bool sketches)
+{
+	size_t cap = r->cap;
+	void *p;
+
+	if (want <= cap && (!sketches || r->sk))
+		return 0;
+	if (want > cap)
+		cap = want + want / 2;
+	p = realloc(r->src, cap * sizeof(*r->src));
+	if (!p)
+		return -ENOMEM;
+	r->src = p;
+	if (sketches) {
+		p = realloc(r->sk, cap * sizeof(*r->sk));
+		if (!p)
+			return -ENOMEM;
+		r->sk = p;
+	}
+	r->cap = cap;
+	return 0;
+}
+
+/*
+ * One batch of keys and per-CPU values at a time, merged straight into the
+ * samples: the values of a whole table (ncpus * 112 B per source) are never
+ * held at once, and the batch buffer stays in cache.
+ */
+int xg_src_reader_read(struct xg_src_reader *r, int fd, __u32 port_shift,
+		       bool sketches, size_t *n)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t vsize = sizeof(struct xg_src_stats) * ncpus, got = 0, i;
+	__u32 epoch = xg_mono_ns() >> port_shift, in = 0, out = 0, count;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	bool first = true;
+	int err = 0;
+
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	if (ncpus < 1)
+		return ncpus ? ncpus : -EINVAL;
+	if (!r->kbuf)
+		r->kbuf = calloc(BATCH, sizeof(*r->kbuf));
+	if (!r->vbuf)
+		r->vbuf = calloc(BATCH, vsize);
+	if (!r->kbuf || !r->vbuf)
+		return -ENOMEM;
+	/* A full table (a flood) then needs no realloc copies. */
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = reader_grow(r, info.max_entries + BATCH, sketches);
+	while (!err) {
+		count = BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out,
+					   r->kbuf, r->vbuf, &count, &opts);
+		err = err ? -errno : 0;
+		first = false;
+		in = out;
+		if (err && err != -ENOENT)
+			break;
+		if (reader_grow(r, got + count, sketches)) {
+			err = -ENOMEM;
+			break;
+		}
+		for (i = 0; i < count; i++, got++) {
+			merge_src((struct xg_src_stats *)((char *)r->vbuf +
+							  i * vsize),
+				  ncpus, epoch, &r->src[got],
+				  sketches ? &r->sk[got] : NULL);
+			r->src[got].addr = r->kbuf[i];
+		}
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+	}
+	if (err) {
+		xg_err("cannot read map: %s", xg_bpf_strerror(err));
+		return err;
+	}
+	*n = got;
+	return 0;
+}
+
+void xg_src_reader_free(struct xg_src_reader *r)
+{
+	free(r->src);
+	free(r->sk);
+	free(r->kbuf);
+	free(r->vbuf);
+	memset(r, 0, sizeof(*r));
 }
 
 int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n)

@@ -16,6 +16,7 @@ struct xg_maps {
 	int prefixes;
 	int sources;
 	int meta;
+	int admit; /* -1 if not pinned (pins of an older version) */
 };
 
 /* Opens every pinned map; a missing pin dir means xdpguard is not loaded. */
@@ -26,6 +27,13 @@ int xg_maps_open(struct xg_maps *m);
  */
 int xg_maps_open_ro(struct xg_maps *m);
 void xg_maps_close(struct xg_maps *m);
+
+/* Admission to the source table (bpf/admit.h), summed over CPUs. */
+struct xg_admit_totals {
+	__u64 heavy; /* entries admitted over budget by their packet rate */
+	__u64 refused; /* packets of new sources kept out of the table */
+};
+int xg_read_admit(int fd, struct xg_admit_totals *out);
 
 /* Global counters summed over all possible CPUs. */
 int xg_read_counters(int fd, struct xg_counter out[XG_CNT__MAX]);
@@ -45,6 +53,24 @@ struct xg_src_sketch {
 int xg_read_sources_sk(int fd, __u32 port_shift, struct xg_src_sample **out,
 		       struct xg_src_sketch **sk, size_t *n);
 int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n);
+
+/*
+ * The same read with buffers kept from one call to the next: the daemon
+ * reads its whole table every tick, and fresh buffers for a full table cost
+ * a page fault per 4 KiB each time (about 30k per poll at 1M sources).
+ * Zero-initialise; after a successful read, src[0..*n) (and sk[], if
+ * sketches) are valid until the next read or xg_src_reader_free().
+ */
+struct xg_src_reader {
+	struct xg_src_sample *src;
+	struct xg_src_sketch *sk;
+	size_t cap;
+	struct xg_addr *kbuf; /* one batch */
+	void *vbuf;
+};
+int xg_src_reader_read(struct xg_src_reader *r, int fd, __u32 port_shift,
+		       bool sketches, size_t *n);
+void xg_src_reader_free(struct xg_src_reader *r);
 
 /*
  * Deletes from src_stats the sources of src[] idle since before idle_before

@@ -205,6 +205,15 @@ int xg_metrics_render(const struct xg_metrics *m, FILE *f)
 		fprintf(f, "xdpguard_map_max_entries{map=\"%s\"} %llu\n",
 			map_names[i], (unsigned long long)m->map_max[i]);
 
+	head(f, "xdpguard_admission_refused_packets_total", "counter",
+	     "Packets of new sources kept out of the full-rate source table (admission control under a flood of new sources).");
+	fprintf(f, "xdpguard_admission_refused_packets_total %llu\n",
+		(unsigned long long)m->admit_refused);
+	head(f, "xdpguard_admission_over_budget_total", "counter",
+	     "Sources given a table entry past the new-source budget, for their packet rate.");
+	fprintf(f, "xdpguard_admission_over_budget_total %llu\n",
+		(unsigned long long)m->admit_heavy);
+
 	head(f, "xdpguard_poll_duration_seconds", "histogram",
 	     "Time one daemon poll takes (read maps, detect, ban).");
 	hist(f, "xdpguard_poll_duration_seconds", &m->poll);

@@ -41,6 +41,7 @@ struct xg_metrics {
 	struct xg_counter c[XG_CNT__MAX];
 	__u64 bans_active[XG_REASON__MAX];
 	__u64 map_entries[XG_M__MAX], map_max[XG_M__MAX];
+	__u64 admit_refused, admit_heavy; /* bpf/admit.h, summed over CPUs */
 	/* From the daemon, as of its last poll. */
 	__u64 events[4][XG_KIND__MAX]; /* [enum xg_event_type][kind] */
 	__u64 unbans;

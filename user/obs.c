@@ -41,7 +41,7 @@ struct xg_obs {
 	struct xg_httpd *httpd;
 	pthread_mutex_t lock; /* guards m */
 	struct xg_metrics m; /* daemon-owned part, published under lock */
-	int global_fd, bans_fd, allow_fd;
+	int global_fd, bans_fd, allow_fd, admit_fd;
 	struct ring_buffer *rb;
 	struct xg_samples samples;
 	struct xg_alarms alarms;
@@ -84,7 +84,7 @@ int xg_obs_open(struct xg_obs **out, const struct xg_obs_cfg *c,
 	if (!o)
 		return -ENOMEM;
 	o->cfg = *c;
-	o->global_fd = o->bans_fd = o->allow_fd = -1;
+	o->global_fd = o->bans_fd = o->allow_fd = o->admit_fd = -1;
 	pthread_mutex_init(&o->lock, NULL);
 	xg_metrics_init(&o->m);
 	o->m.start_time = (double)xg_real_ns() / NSEC_PER_SEC;
@@ -129,6 +129,13 @@ static int render(void *ctx, char **buf, size_t *len)
 	*m = o->m;
 	pthread_mutex_unlock(&o->lock);
 	err = xg_read_counters(o->global_fd, m->c);
+	if (!err) {
+		struct xg_admit_totals at;
+
+		err = xg_read_admit(o->admit_fd, &at);
+		m->admit_refused = at.refused;
+		m->admit_heavy = at.heavy;
+	}
 	if (!err)
 		err = xg_ban_list(o->bans_fd, &bans, &nb);
 	if (!err)
@@ -177,6 +184,7 @@ int xg_obs_start(struct xg_obs *o, struct xdpguard_bpf *skel)
 	o->global_fd = bpf_map__fd(skel->maps.global_stats);
 	o->bans_fd = bpf_map__fd(skel->maps.bans);
 	o->allow_fd = bpf_map__fd(skel->maps.allow);
+	o->admit_fd = bpf_map__fd(skel->maps.admit_state);
 	o->m.map_max[XG_M_BANS] = bpf_map__max_entries(skel->maps.bans);
 	o->m.map_max[XG_M_ALLOW] = bpf_map__max_entries(skel->maps.allow);
 	o->m.map_max[XG_M_SRC] = bpf_map__max_entries(skel->maps.src_stats);

@@ -2,7 +2,7 @@
 /*
  * One daemon poll over N tracked sources, timed on one core: the source
  * table is filled with N entries, then the daemon's own read path
- * (xg_read_sources(), the batch map API) and its detector
+ * (xg_src_reader_read(), the batch map API) and its detector
  * (xg_detector_poll()) run as in user/daemon.c's tick(). Two cases: every
  * source idle since the previous poll (their counters unchanged), and every
  * source active (each one's counters moved, so the detector keeps windows
@@ -83,16 +83,15 @@ out:
 /* One tick as the daemon does it; returns ms, or -1. */
 static double one_poll(int fd, struct xg_detector *d, double *read_ms)
 {
-	struct xg_src_sample *src = NULL;
+	static struct xg_src_reader rd; /* kept from poll to poll, as there */
 	size_t nsrc = 0, nev = 0;
 	double t0 = now_ms(), t1;
 
-	if (xg_read_sources(fd, PORT_SHIFT, &src, &nsrc))
+	if (xg_src_reader_read(&rd, fd, PORT_SHIFT, true, &nsrc))
 		return -1;
 	t1 = now_ms();
-	xg_detector_poll(d, xg_mono_ns(), src, nsrc, NULL, 0, NULL, 0, NULL,
+	xg_detector_poll(d, xg_mono_ns(), rd.src, nsrc, NULL, 0, NULL, 0, NULL,
 			 no_event, &nev);
-	free(src);
 	*read_ms = t1 - t0;
 	return now_ms() - t0;
 }

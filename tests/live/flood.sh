@@ -89,6 +89,9 @@ ok $([ "$after" = "$before" ]; echo $?) \
 	"every ban and allowlist entry survived $FRAMES distinct forged sources"
 fill=$(xg "$A" status --json | python3 -c 'import json,sys; m=json.load(sys.stdin)["maps"]["src_stats"]; print(m["entries"], m["max_entries"])')
 diag "src_stats after the flood: $fill (LRU: the oldest sources were evicted)"
+adm=$(xg "$A" status --json | python3 -c 'import json,sys; a=json.load(sys.stdin)["maps"]["src_stats"]["admission"]; print(a["refused_pkts"], a["over_budget"])')
+ok $([ "${adm%% *}" -gt 0 ]; echo $?) \
+	"status shows admission control at work: ${adm%% *} packets of new sources kept out, ${adm##* } admitted over budget"
 diag "poll loop during flood 1: $(field "$flood" msg)"
 # A tick reads and judges the whole source table, so under a flood it costs
 # what src_max entries cost (see README); the timerfd coalesces the

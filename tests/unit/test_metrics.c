@@ -58,6 +58,8 @@ static void sample_figures(struct xg_metrics *m)
 	m->busy[1] = 0.25;
 	m->pressure_cpus = 1;
 	m->start_time = 1700000000.5;
+	m->admit_refused = 9876543210ULL;
+	m->admit_heavy = 17;
 }
 
 static void has_line(const char *text, const char *line)
@@ -106,6 +108,8 @@ static void test_values(void **state)
 	has_line(t, "xdpguard_cpu_softirq_ratio{cpu=\"0\"} 0.5");
 	has_line(t, "xdpguard_cpu_busy_ratio{cpu=\"1\"} 0.25");
 	has_line(t, "xdpguard_host_pressure_cpus 1");
+	has_line(t, "xdpguard_admission_refused_packets_total 9876543210");
+	has_line(t, "xdpguard_admission_over_budget_total 17");
 	has_line(t, "xdpguard_start_time_seconds 1700000000.5");
 	has_line(t, "# TYPE xdpguard_packets_total counter");
 	has_line(t, "# TYPE xdpguard_poll_duration_seconds histogram");

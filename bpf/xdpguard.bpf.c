@@ -30,6 +30,9 @@ const volatile __u32 sample_rate = 10; /* drop samples per CPU per second */
  */
 const volatile __u32 scan_trip_bits = 0;
 const volatile __u64 scan_ban_ttl_ns = 0;
+/* The source table's hash seed and bucket mask (struct xg_meta has both). */
+const volatile __u64 src_seed = 0;
+const volatile __u32 src_mask = XG_SRC_BUCKETS_DEFAULT - 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -71,11 +74,13 @@ struct {
 	__uint(max_entries, XG_SOURCES_MAX);
 } sources SEC(".maps");
 
+/* Read in place by user space (mmap): see struct xg_src_bucket. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__type(key, struct xg_addr);
-	__type(value, struct xg_src_stats);
-	__uint(max_entries, XG_SRC_MAX_DEFAULT);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xg_src_bucket);
+	__uint(max_entries, XG_SRC_BUCKETS_DEFAULT);
 } src_stats SEC(".maps");
 
 struct {
@@ -285,10 +290,12 @@ static __always_inline int count_src(const struct xg_addr *src,
 				     const __u64 a[2], __u64 len, __u64 now,
 				     const struct l4_info *l4, int cached)
 {
-	__u32 epoch = now >> port_win_shift;
-	struct xg_src_stats *s, init = {};
+	__u32 epoch = now >> port_win_shift, b, i, victim = 0;
 	struct xg_admit_state *st = NULL;
 	int trip = 0, how = ADMIT_BUDGET;
+	struct xg_src_bucket *bk;
+	struct xg_src_stats *s = NULL;
+	__u64 oldest = ~0ULL;
 
 	if (!cached) {
 		st = admit_get(now);
@@ -296,20 +303,39 @@ static __always_inline int count_src(const struct xg_addr *src,
 		if (how == ADMIT_NO)
 			return 0;
 	}
-	s = bpf_map_lookup_elem(&src_stats, src);
+	b = xg_src_bucket(a, src_seed, src_mask);
+	bk = bpf_map_lookup_elem(&src_stats, &b);
+	if (!bk)
+		return 1;
+#pragma unroll
+	for (i = 0; i < XG_SRC_WAYS; i++) {
+		struct xg_src_slot *w = &bk->w[i];
+		/* Free slots (first_ns 0) count as seen at time 0: first out. */
+		__u64 seen = w->s.first_ns ? w->s.last_ns : 0;
+
+		if (w->s.first_ns && w->key[0] == a[0] && w->key[1] == a[1]) {
+			s = &w->s;
+			break;
+		}
+		if (seen < oldest) {
+			oldest = seen;
+			victim = i;
+		}
+	}
 	if (!s) {
+		struct xg_src_slot *w;
+
 		if (!st)
 			st = admit_get(now);
 		if (!admit_new(st, how))
 			return 0;
-		init.first_ns = now;
-		init.port_epoch = epoch;
-		if (bpf_map_update_elem(&src_stats, src, &init, BPF_NOEXIST) &&
-		    bpf_map_update_elem(&src_stats, src, &init, BPF_ANY))
-			return 1;
-		s = bpf_map_lookup_elem(&src_stats, src);
-		if (!s)
-			return 1;
+		w = &bk->w[victim & (XG_SRC_WAYS - 1)];
+		__builtin_memset(&w->s, 0, sizeof(w->s));
+		w->key[0] = a[0];
+		w->key[1] = a[1];
+		w->s.first_ns = now;
+		w->s.port_epoch = epoch;
+		s = &w->s;
 	}
 	s->pkts++;
 	s->bytes += len;

@@ -42,7 +42,8 @@
 /* Default map sizes (entries); the daemon may resize them before load. */
 #define XG_BANS_MAX_DEFAULT 65536
 #define XG_ALLOW_MAX_DEFAULT 4096
-#define XG_SRC_MAX_DEFAULT 131072
+#define XG_SRC_MAX_DEFAULT 131072 /* slots in the source table */
+#define XG_SRC_BUCKETS_DEFAULT (XG_SRC_MAX_DEFAULT / XG_SRC_WAYS)
 #define XG_DST_MAX_DEFAULT 4096
 /* Verdict cache slots per CPU (a power of two). */
 #define XG_VCACHE_SLOTS 4096
@@ -55,6 +56,8 @@ static inline __u32 xg_vcache_index(const __u64 a[2])
 {
 	__u64 x = a[0] * 0x9E3779B97F4A7C15ULL ^ a[1];
 
+	/* Folded first: an IPv4 address's last byte is a[1]'s top 8 bits. */
+	x ^= x >> 29;
 	x *= 0xC2B2AE3D27D4EB4FULL;
 	return (__u32)(x >> 40) & (XG_VCACHE_SLOTS - 1);
 }
@@ -151,6 +154,8 @@ struct xg_meta {
 	__u64 prefix_changes; /* ban_prefixes or sources changed */
 	__u64 full_bans; /* bans refused because the bans map was full */
 	__u64 full_prefixes; /* prefix bans refused: ban_prefixes was full */
+	__u64 src_seed; /* xg_src_bucket()'s seed for src_stats, as loaded */
+	__u64 src_mask; /* and its bucket mask (buckets - 1) */
 };
 
 /* Value of the allowlist trie (the kernel only tests for presence). */
@@ -179,9 +184,9 @@ static inline __u32 xg_port_bit(__u16 port)
 }
 
 /*
- * Per-source counters, one copy per CPU (LRU per-CPU hash): the hot path
- * needs no atomics and user space sums the copies. The 32-bit counters wrap;
- * user space only ever takes differences between two polls.
+ * Per-source counters, one slot per source in the source table (see struct
+ * xg_src_bucket). The 32-bit counters wrap; user space only ever takes
+ * differences between two polls. first_ns == 0 marks a free slot.
  */
 struct xg_src_stats {
 	__u64 pkts;
@@ -195,6 +200,56 @@ struct xg_src_stats {
 	__u64 tcp_ports[XG_PORT_WORDS]; /* SYN destination ports, this epoch */
 	__u64 udp_ports[XG_PORT_WORDS]; /* UDP destination ports, this epoch */
 };
+
+/*
+ * The source table: an mmap'able array of buckets of XG_SRC_WAYS slots, a
+ * source in bucket xg_src_bucket() of its address. User space reads it in
+ * place, a sequential scan (about 10 ms per million slots here) where the
+ * batch API of a hash map costs 0.5-0.9 us per entry (docs/performance.md).
+ * The slots are shared by all CPUs, not per CPU: a source in one bucket of
+ * one table is what makes the scan cheap (no per-CPU copies to find and
+ * sum). Updates are plain, not atomic: two CPUs counting the same source at
+ * the same instant can lose an increment, so a source spread over many
+ * receive queues is counted a little low. A full bucket gives its least
+ * recently seen slot to a new source, as an LRU would.
+ */
+#define XG_SRC_WAYS 4
+
+struct xg_src_slot {
+	__u64 key[2]; /* the address, struct xg_addr's 16 bytes */
+	struct xg_src_stats s;
+};
+
+struct xg_src_bucket {
+	struct xg_src_slot w[XG_SRC_WAYS];
+};
+
+/* Buckets for a table of at least src_max slots (a power of two). */
+static inline __u32 xg_src_nbuckets(__u32 src_max)
+{
+	__u32 n = XG_SRC_WAYS;
+
+	while (n < src_max && n < (1u << 31))
+		n <<= 1;
+	return n / XG_SRC_WAYS;
+}
+
+/*
+ * The bucket of an address; seed is random per table (struct xg_meta), so
+ * an attacker cannot pick sources that crowd out a given one's bucket.
+ */
+static inline __u64 xg_mix64(__u64 x)
+{
+	/* splitmix64's finaliser: every input bit reaches every output bit. */
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+	return x ^ (x >> 31);
+}
+
+static inline __u32 xg_src_bucket(const __u64 a[2], __u64 seed, __u32 mask)
+{
+	return (__u32)xg_mix64(xg_mix64(a[0] ^ seed) ^ a[1]) & mask;
+}
 
 /*
  * Admission to the source table, per CPU (bpf/admit.h): this window's new

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "loader.h"
 #include "maps.h"
+#include "srctab.h"
 #include "output.h"
 #include "parse.h"
 #include "prefixes.h"
@@ -329,9 +330,17 @@ int do_status(int argc, char **argv)
 		__u32 n = 0, max = 0;
 		json_object *x = json_object_new_object();
 
-		if (i == 4)
+		if (i == 4) {
 			prefix_fill(&m, &n, &max);
-		else
+		} else if (i == 2) {
+			struct xg_srctab t;
+
+			if (!xg_srctab_map(&t, m.src, false)) {
+				n = xg_srctab_count(&t);
+				max = xg_srctab_slots(&t);
+				xg_srctab_unmap(&t);
+			}
+		} else
 			xg_map_fill(fds[i], &n, &max);
 		json_object_object_add(x, "entries", json_object_new_int64(n));
 		json_object_object_add(x, "max_entries",

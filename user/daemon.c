@@ -188,8 +188,7 @@ static void tick(struct daemon *d)
 			 is_allowed, on_event, d);
 	/* Idle past every window: the kernel entry only costs polls now. */
 	if (now > d->idle_ns)
-		xg_src_expire(bpf_map__fd(skel->maps.src_stats), src, nsrc,
-			      now - d->idle_ns);
+		xg_src_expire(&d->reader, now - d->idle_ns);
 	/* Socket counts are a snapshot: judge each one once. */
 	d->nconns = 0;
 	adopt_unconfirmed(d);
@@ -361,6 +360,7 @@ int xg_daemon_run(const struct xg_run_cfg *cfg)
 	err = xg_self_protect(d.allow_fd, cfg->self_protect, xg_mono_ns());
 	if (err)
 		goto out_unload;
+	d.reader.rw = true; /* it frees idle slots */
 	d.idle_ns = xg_src_idle_ns(cfg);
 	d.det = xg_detector_new(&cfg->det);
 	if (!d.det) {

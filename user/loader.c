@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -58,6 +59,46 @@ static int pin_map(struct bpf_map *map)
 	return err;
 }
 
+/*
+ * The source table's hash seed: the one its pinned meta recorded, so a
+ * table kept across a restart is still found where it was; otherwise new.
+ */
+static __u64 src_seed(void)
+{
+	struct xg_meta m = {};
+	char path[256];
+	__u32 zero = 0;
+	__u64 seed = 0;
+	int fd;
+
+	if (!xg_pin_path(path, sizeof(path), XG_MAP_META)) {
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			if (!bpf_map_lookup_elem(fd, &zero, &m))
+				seed = m.src_seed;
+			close(fd);
+		}
+	}
+	while (!seed)
+		if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+			seed = (__u64)xg_mono_ns() * 0x9E3779B97F4A7C15ULL;
+	return seed;
+}
+
+/* Records the seed and size the program was loaded with. */
+static int meta_record(struct xdpguard_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.meta);
+	struct xg_meta m;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &m))
+		return -errno;
+	m.src_seed = skel->rodata->src_seed;
+	m.src_mask = skel->rodata->src_mask;
+	return bpf_map_update_elem(fd, &zero, &m, BPF_ANY) ? -errno : 0;
+}
+
 int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 {
 	struct xdpguard_bpf *skel;
@@ -98,7 +139,10 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 		o->src_max / 16 > 64 ? o->src_max / 16 : 64;
 	bpf_map__set_max_entries(skel->maps.bans, o->bans_max);
 	bpf_map__set_max_entries(skel->maps.allow, o->allow_max);
-	bpf_map__set_max_entries(skel->maps.src_stats, o->src_max);
+	bpf_map__set_max_entries(skel->maps.src_stats,
+				 xg_src_nbuckets(o->src_max));
+	skel->rodata->src_mask = xg_src_nbuckets(o->src_max) - 1;
+	skel->rodata->src_seed = src_seed();
 	bpf_map__set_max_entries(skel->maps.dst_stats, o->dst_max);
 	bpf_map__set_max_entries(skel->maps.ban_prefixes, o->prefixes_max);
 	bpf_object__for_each_map(map, skel->obj)
@@ -138,6 +182,9 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 		goto fail;
 	}
 	err = xg_migrate_copy(&l->mig);
+	if (!err && (err = meta_record(skel)))
+		xg_err("cannot record the source table's seed in %s: %s",
+		       XG_MAP_META, strerror(-err));
 	if (err)
 		goto fail;
 	l->skel = skel;

@@ -14,6 +14,7 @@
 
 #include "common.h"
 #include "maps.h"
+#include "srctab.h"
 
 #define BATCH 4096
 
@@ -302,7 +303,7 @@ int xg_read_sources_sk(int fd, __u32 port_shift, struct xg_src_sample **out,
 	return 0;
 }
 
-/* Room for at least want samples (and sketches), keeping what is there. */
+/* Room for at least want samples, keeping what is there. */
 static int reader_grow(struct xg_src_reader *r, size_t want, bool sketches)
 {
 	size_t cap = r->cap;
@@ -316,6 +317,10 @@ static int reader_grow(struct xg_src_reader *r, size_t want, bool sketches)
 	if (!p)
 		return -ENOMEM;
 	r->src = p;
+	p = realloc(r->slot, cap * sizeof(*r->slot));
+	if (!p)
+		return -ENOMEM;
+	r->slot = p;
 	if (sketches) {
 		p = realloc(r->sk, cap * sizeof(*r->sk));
 		if (!p)
@@ -327,72 +332,84 @@ static int reader_grow(struct xg_src_reader *r, size_t want, bool sketches)
 }
 
 /*
- * One batch of keys and per-CPU values at a time, merged straight into the
- * samples: the values of a whole table (ncpus * 112 B per source) are never
- * held at once, and the batch buffer stays in cache.
+ * A sequential pass over the mapped table. A slot the kernel is claiming
+ * meanwhile may read torn (the old address with new counters): it is one
+ * poll's reading of one source, and the detector takes a changed first_ns
+ * or counters that went back as a new entry.
  */
 int xg_src_reader_read(struct xg_src_reader *r, int fd, __u32 port_shift,
 		       bool sketches, size_t *n)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	size_t vsize = sizeof(struct xg_src_stats) * ncpus, got = 0, i;
-	__u32 epoch = xg_mono_ns() >> port_shift, in = 0, out = 0, count;
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	bool first = true;
-	int err = 0;
+	__u32 epoch = xg_mono_ns() >> port_shift, i, w;
+	size_t got = 0;
+	int err;
 
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	if (ncpus < 1)
-		return ncpus ? ncpus : -EINVAL;
-	if (!r->kbuf)
-		r->kbuf = calloc(BATCH, sizeof(*r->kbuf));
-	if (!r->vbuf)
-		r->vbuf = calloc(BATCH, vsize);
-	if (!r->kbuf || !r->vbuf)
-		return -ENOMEM;
-	/* A full table (a flood) then needs no realloc copies. */
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-		err = reader_grow(r, info.max_entries + BATCH, sketches);
-	while (!err) {
-		count = BATCH;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out,
-					   r->kbuf, r->vbuf, &count, &opts);
-		err = err ? -errno : 0;
-		first = false;
-		in = out;
-		if (err && err != -ENOENT)
-			break;
-		if (reader_grow(r, got + count, sketches)) {
-			err = -ENOMEM;
-			break;
+	if (!r->tab.b || r->fd != fd) {
+		xg_srctab_unmap(&r->tab);
+		err = xg_srctab_map(&r->tab, fd, r->rw);
+		if (err) {
+			xg_err("cannot map the source table: %s",
+			       err == -EPROTO ?
+				       "not a table of this version (see 'xdpguard detach')" :
+				       xg_bpf_strerror(err));
+			return err;
 		}
-		for (i = 0; i < count; i++, got++) {
-			merge_src((struct xg_src_stats *)((char *)r->vbuf +
-							  i * vsize),
-				  ncpus, epoch, &r->src[got],
+		r->fd = fd;
+	}
+	for (i = 0; i < r->tab.nb; i++) {
+		struct xg_src_bucket *bk = &r->tab.b[i];
+
+		for (w = 0; w < XG_SRC_WAYS; w++) {
+			struct xg_src_slot *sl = &bk->w[w];
+
+			if (!sl->s.first_ns)
+				continue;
+			if (got >= r->cap &&
+			    reader_grow(r, got + 1024, sketches))
+				return -ENOMEM;
+			merge_src(&sl->s, 1, epoch, &r->src[got],
 				  sketches ? &r->sk[got] : NULL);
-			r->src[got].addr = r->kbuf[i];
-		}
-		if (err == -ENOENT) {
-			err = 0;
-			break;
+			memcpy(r->src[got].addr.a, sl->key,
+			       sizeof(r->src[got].addr.a));
+			r->slot[got++] = sl;
 		}
 	}
-	if (err) {
-		xg_err("cannot read map: %s", xg_bpf_strerror(err));
-		return err;
-	}
+	if (sketches && reader_grow(r, got, sketches))
+		return -ENOMEM;
+	r->n = got;
 	*n = got;
 	return 0;
+}
+
+int xg_src_expire(struct xg_src_reader *r, __u64 idle_before)
+{
+	int gone = 0;
+	size_t i;
+
+	if (!r->rw)
+		return -EPERM;
+	for (i = 0; i < r->n; i++) {
+		struct xg_src_slot *sl = r->slot[i];
+		const struct xg_src_sample *x = &r->src[i];
+
+		if (!x->last_ns || x->last_ns >= idle_before)
+			continue;
+		/* Still that source, still idle: not one the kernel reused. */
+		if (memcmp(sl->key, x->addr.a, sizeof(sl->key)) ||
+		    sl->s.last_ns >= idle_before)
+			continue;
+		sl->s.first_ns = 0;
+		gone++;
+	}
+	return gone;
 }
 
 void xg_src_reader_free(struct xg_src_reader *r)
 {
 	free(r->src);
 	free(r->sk);
-	free(r->kbuf);
-	free(r->vbuf);
+	free(r->slot);
+	xg_srctab_unmap(&r->tab);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -428,39 +445,6 @@ int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n)
 	*out = res;
 	*n = cnt;
 	return 0;
-}
-
-int xg_src_expire(int fd, const struct xg_src_sample *src, size_t n,
-		  __u64 idle_before)
-{
-	struct xg_addr keys[BATCH];
-	int gone = 0;
-	size_t i;
-	__u32 k = 0;
-
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	for (i = 0; i <= n; i++) {
-		if (i < n && src[i].last_ns && src[i].last_ns < idle_before)
-			keys[k++] = src[i].addr;
-		if (k && (k == BATCH || i == n)) {
-			__u32 cnt = k;
-
-			/*
-			 * ENOENT: a key went meanwhile (LRU); the batch stops
-			 * there, so delete the rest one by one.
-			 */
-			if (bpf_map_delete_batch(fd, keys, &cnt, &opts)) {
-				__u32 j;
-
-				for (j = cnt; j < k; j++)
-					cnt += !bpf_map_delete_elem(fd,
-								    &keys[j]);
-			}
-			gone += cnt;
-			k = 0;
-		}
-	}
-	return gone;
 }
 
 int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include "xdpguard.h"
 #include "detect.h"
+#include "srctab.h"
 
 struct xg_maps {
 	int bans;
@@ -55,31 +56,31 @@ int xg_read_sources_sk(int fd, __u32 port_shift, struct xg_src_sample **out,
 int xg_read_dsts(int fd, struct xg_dst_sample **out, size_t *n);
 
 /*
- * The same read with buffers kept from one call to the next: the daemon
- * reads its whole table every tick, and fresh buffers for a full table cost
- * a page fault per 4 KiB each time (about 30k per poll at 1M sources).
- * Zero-initialise; after a successful read, src[0..*n) (and sk[], if
- * sketches) are valid until the next read or xg_src_reader_free().
+ * The same read with buffers and the table's mapping kept from one call to
+ * the next: the daemon reads its whole table every tick. Zero-initialise
+ * (set rw for a mapping xg_src_expire() can write); after a successful
+ * read, src[0..*n) (and sk[], if sketches) are valid until the next read or
+ * xg_src_reader_free().
  */
 struct xg_src_reader {
 	struct xg_src_sample *src;
 	struct xg_src_sketch *sk;
-	size_t cap;
-	struct xg_addr *kbuf; /* one batch */
-	void *vbuf;
+	struct xg_src_slot **slot; /* where src[i] was read */
+	size_t cap, n;
+	struct xg_srctab tab;
+	int fd; /* tab's map */
+	bool rw;
 };
 int xg_src_reader_read(struct xg_src_reader *r, int fd, __u32 port_shift,
 		       bool sketches, size_t *n);
-void xg_src_reader_free(struct xg_src_reader *r);
-
 /*
- * Deletes from src_stats the sources of src[] idle since before idle_before
- * (monotonic ns of their last packet): nobody else ever removes an entry, so
- * after a spoofed flood the LRU table would stay full, and every poll would
- * read and judge all of it, for good. Returns how many went.
+ * Frees the slots of the sources of the last read idle since before
+ * idle_before (monotonic ns of their last packet): nobody else frees a slot,
+ * so after a spoofed flood the table would stay full, and the kernel would
+ * hand every new source the slot of a real one. Returns how many went.
  */
-int xg_src_expire(int fd, const struct xg_src_sample *src, size_t n,
-		  __u64 idle_before);
+int xg_src_expire(struct xg_src_reader *r, __u64 idle_before);
+void xg_src_reader_free(struct xg_src_reader *r);
 
 /*
  * Reads a whole map, keys and values (per-CPU values: vsize covers every

@@ -98,6 +98,22 @@ int xg_migrate_prepare(struct bpf_object *obj, struct xg_migrate *mg)
 			close(fd);
 			continue; /* libbpf reuses it as it is */
 		}
+		/*
+		 * Counters only, placed by a hash of the table's size: a
+		 * table of another size or layout is started anew (its
+		 * sources are counted again from their next packet).
+		 */
+		if (!strcmp(name, "src_stats")) {
+			close(fd);
+			if (unlink(path)) {
+				xg_err("cannot remove the old %s pin %s: %s",
+				       name, path, strerror(errno));
+				goto fail;
+			}
+			xg_info("%s: a table of another size or version, started anew",
+				name);
+			continue;
+		}
 		if (info.type != bpf_map__type(map) ||
 		    info.key_size != bpf_map__key_size(map) ||
 		    info.value_size > bpf_map__value_size(map)) {

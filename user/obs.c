@@ -187,7 +187,8 @@ int xg_obs_start(struct xg_obs *o, struct xdpguard_bpf *skel)
 	o->admit_fd = bpf_map__fd(skel->maps.admit_state);
 	o->m.map_max[XG_M_BANS] = bpf_map__max_entries(skel->maps.bans);
 	o->m.map_max[XG_M_ALLOW] = bpf_map__max_entries(skel->maps.allow);
-	o->m.map_max[XG_M_SRC] = bpf_map__max_entries(skel->maps.src_stats);
+	o->m.map_max[XG_M_SRC] =
+		(__u64)bpf_map__max_entries(skel->maps.src_stats) * XG_SRC_WAYS;
 	o->m.map_max[XG_M_DST] = bpf_map__max_entries(skel->maps.dst_stats);
 	if (o->sample_rate) {
 		o->rb = ring_buffer__new(bpf_map__fd(skel->maps.samples),

@@ -2,7 +2,7 @@
 /*
  * One daemon poll over N tracked sources, timed on one core: the source
  * table is filled with N entries, then the daemon's own read path
- * (xg_src_reader_read(), the batch map API) and its detector
+ * (xg_src_reader_read(), a scan of the mmap'd table) and its detector
  * (xg_detector_poll()) run as in user/daemon.c's tick(). Two cases: every
  * source idle since the previous poll (their counters unchanged), and every
  * source active (each one's counters moved, so the detector keeps windows
@@ -21,6 +21,7 @@
 #include "common.h"
 #include "detect.h"
 #include "maps.h"
+#include "srctab.h"
 #include "xdpguard.skel.h"
 
 #define MAX_ROUNDS 15
@@ -39,45 +40,51 @@ static void no_event(const struct xg_event *ev, void *ctx)
 	(*(size_t *)ctx)++;
 }
 
-/* Writes n sources, each with pkts packets on CPU 0. */
-static int fill(int fd, __u32 n, __u64 pkts)
+/*
+ * Writes n sources, each with pkts packets, into their buckets (seed 0, the
+ * skeleton's). Returns how many found a free slot, or -errno.
+ */
+static long fill(int fd, __u32 n, __u64 pkts)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	size_t chunk = 8192, i, k, vsize = sizeof(struct xg_src_stats);
-	struct xg_addr *keys = calloc(chunk, sizeof(*keys));
-	struct xg_src_stats *vals = calloc(chunk * ncpu, vsize);
-	__u64 t = xg_mono_ns();
-	int err = 0;
+	__u64 t = xg_mono_ns(), k[2];
+	struct xg_srctab tab;
+	long placed = 0;
+	__u32 i, w;
+	int err = xg_srctab_map(&tab, fd, true);
 
-	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n && !err; i += chunk) {
-		__u32 cnt = n - i < chunk ? n - i : chunk;
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		struct xg_addr a = {};
+		__u32 v4 = htonl(0x0a000000 + i);
+		struct xg_src_bucket *bk;
 
-		for (k = 0; k < cnt; k++) {
-			__u32 v4 = htonl(0x0a000000 + i + k);
-			struct xg_src_stats *v = &vals[k * ncpu];
+		a.a[10] = a.a[11] = 0xff;
+		memcpy(&a.a[12], &v4, 4);
+		memcpy(k, a.a, sizeof(k));
+		bk = &tab.b[xg_src_bucket(k, 0, tab.nb - 1)];
+		for (w = 0; w < XG_SRC_WAYS; w++) {
+			struct xg_src_slot *sl = &bk->w[w];
 
-			keys[k].a[10] = keys[k].a[11] = 0xff;
-			memcpy(&keys[k].a[12], &v4, 4);
-			v->pkts = pkts;
-			v->bytes = pkts * 60;
-			v->syns = pkts / 2;
-			v->first_ns = t - 30 * NSEC_PER_SEC;
-			v->last_ns = t;
-			v->port_epoch = t >> PORT_SHIFT;
-			v->tcp_ports[0] = 0x11;
+			if (sl->s.first_ns &&
+			    (sl->key[0] != k[0] || sl->key[1] != k[1]))
+				continue;
+			if (!sl->s.first_ns) {
+				memcpy(sl->key, k, sizeof(k));
+				sl->s.first_ns = t - 30 * NSEC_PER_SEC;
+			}
+			sl->s.pkts = pkts;
+			sl->s.bytes = pkts * 60;
+			sl->s.syns = pkts / 2;
+			sl->s.last_ns = t;
+			sl->s.port_epoch = t >> PORT_SHIFT;
+			sl->s.tcp_ports[0] = 0x11;
+			placed++;
+			break;
 		}
-		if (bpf_map_update_batch(fd, keys, vals, &cnt, &o))
-			err = -errno;
 	}
-out:
-	free(keys);
-	free(vals);
-	return err;
+	xg_srctab_unmap(&tab);
+	return placed;
 }
 
 /* One tick as the daemon does it; returns ms, or -1. */
@@ -100,6 +107,7 @@ int bench_poll(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 0;
 	int rounds = argc > 2 ? atoi(argv[2]) : 5, r, c, fd;
+	__u32 nb;
 	double idle[MAX_ROUNDS], act[MAX_ROUNDS], rd_i[MAX_ROUNDS],
 		rd_a[MAX_ROUNDS];
 	struct xg_detect_cfg cfg;
@@ -116,9 +124,10 @@ int bench_poll(int argc, char **argv)
 	skel = xdpguard_bpf__open();
 	if (!skel)
 		return 1;
-	/* Room for all N: LRU maps evict before they are quite full. */
-	bpf_map__set_max_entries(skel->maps.src_stats,
-				 n + n / 4 > 1024 ? n + n / 4 : 1024);
+	/* Room for all N: 4-way buckets at under half load rarely overflow. */
+	nb = xg_src_nbuckets(2 * n > 1024 ? 2 * n : 1024);
+	bpf_map__set_max_entries(skel->maps.src_stats, nb);
+	skel->rodata->src_mask = nb - 1;
 	if (xdpguard_bpf__load(skel)) {
 		fprintf(stderr, "xg_bench: loading xdpguard: %s\n",
 			strerror(errno));
@@ -127,7 +136,7 @@ int bench_poll(int argc, char **argv)
 	fd = bpf_map__fd(skel->maps.src_stats);
 	xg_detect_defaults(&cfg);
 	d = xg_detector_new(&cfg);
-	if (!d || fill(fd, n, 100)) {
+	if (!d || (c = fill(fd, n, 100)) < 0) {
 		fprintf(stderr, "xg_bench: filling %ld sources failed\n", n);
 		return 1;
 	}
@@ -137,7 +146,7 @@ int bench_poll(int argc, char **argv)
 	for (r = 0; r < rounds; r++) {
 		idle[r] = one_poll(fd, d, &rd_i[r]);
 		/* Every source moves before the next poll (untimed). */
-		c = fill(fd, n, 200 + r);
+		c = fill(fd, n, 200 + r) < 0;
 		act[r] = c ? -1 : one_poll(fd, d, &rd_a[r]);
 		if (idle[r] < 0 || act[r] < 0)
 			return 1;

@@ -17,7 +17,9 @@
 #include <bpf/libbpf.h>
 
 #include "bench.h"
+#include "common.h"
 #include "frames.h"
+#include "srctab.h"
 #include "xdpguard.skel.h"
 
 #define REPEAT 1000000
@@ -138,6 +140,35 @@ out:
 }
 
 /*
+ * Every slot of the source table taken, by base, base + 1, ... each seen
+ * now: a new source then evicts one of them.
+ */
+static int fill_sources(int fd, __u32 base)
+{
+	struct xg_srctab t;
+	__u64 now = xg_mono_ns();
+	__u32 i, w, n = 0;
+	int err = xg_srctab_map(&t, fd, true);
+
+	if (err)
+		return err;
+	for (i = 0; i < t.nb; i++)
+		for (w = 0; w < XG_SRC_WAYS; w++) {
+			struct xg_src_slot *sl = &t.b[i].w[w];
+			struct xg_addr a = {};
+			__u32 v4 = htonl(base + n++);
+
+			a.a[10] = a.a[11] = 0xff;
+			memcpy(&a.a[12], &v4, 4);
+			memcpy(sl->key, a.a, sizeof(sl->key));
+			sl->s.pkts = 1;
+			sl->s.first_ns = sl->s.last_ns = now;
+		}
+	xg_srctab_unmap(&t);
+	return 0;
+}
+
+/*
  * Prefix bans: the ban_prefixes trie gets N_PREFIXES IPv4 /24s, one of
  * them holding the frame's source, and the gate is opened.
  */
@@ -208,11 +239,8 @@ static struct xdpguard_bpf *load_xdpguard(int admit)
 				 N_BANS - 1, sizeof(ban), 0);
 	/* The source table full of others (10.16.0.0 and up). */
 	err = err   ?:
-		      fill_addrs(bpf_map__fd(skel->maps.src_stats), 0x0a100000,
-				 bpf_map__max_entries(skel->maps.src_stats),
-				 bpf_map__value_size(skel->maps.src_stats),
-				 bpf_map__type(skel->maps.src_stats) ==
-					 BPF_MAP_TYPE_LRU_PERCPU_HASH);
+		      fill_sources(bpf_map__fd(skel->maps.src_stats),
+				   0x0a100000);
 	if (err) {
 		fprintf(stderr, "xg_bench: setting up xdpguard's maps: %s\n",
 			strerror(-err));

@@ -133,19 +133,25 @@ static void read_glob(struct xg_counter out[XG_CNT__MAX])
 	}
 }
 
-/* Sum of one source's per-CPU packets and bytes; 0 when not tracked. */
+/* One source's packets and bytes; 0 when not tracked (seed 0: the default). */
 static void read_src(const __u8 a[16], __u64 *pkts, __u64 *bytes)
 {
-	static struct xg_src_stats v[MAX_CPUS];
-	int c;
+	static struct xg_src_bucket bk;
+	__u32 b;
+	__u64 k[2];
+	int w;
 
 	*pkts = *bytes = 0;
-	if (bpf_map_lookup_elem(fd_src, a, v))
+	memcpy(k, a, sizeof(k));
+	b = xg_src_bucket(k, 0, skel->rodata->src_mask);
+	if (bpf_map_lookup_elem(fd_src, &b, &bk))
 		return;
-	for (c = 0; c < ncpu; c++) {
-		*pkts += v[c].pkts;
-		*bytes += v[c].bytes;
-	}
+	for (w = 0; w < XG_SRC_WAYS; w++)
+		if (bk.w[w].s.first_ns && bk.w[w].key[0] == k[0] &&
+		    bk.w[w].key[1] == k[1]) {
+			*pkts = bk.w[w].s.pkts;
+			*bytes = bk.w[w].s.bytes;
+		}
 }
 
 static void setup(void)

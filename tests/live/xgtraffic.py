@@ -152,6 +152,37 @@ def addr_str(a):
     return str(v6.ipv4_mapped or v6)
 
 
+M64 = (1 << 64) - 1
+
+
+def mix64(x):
+    """include/xdpguard.h's xg_mix64()."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M64
+    return x ^ (x >> 31)
+
+
+def src_slot(pin_dir, addr):
+    """addr's slot in the source table: its bucket (xg_src_bucket() with the
+    seed and mask the loader recorded in meta), looked up alone."""
+    meta = bpftool_dump(pin_dir + "/meta")[0]["formatted"]["value"]
+    key = ipaddress.ip_address(addr)
+    if key.version == 4:
+        key = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + key.packed)
+    raw = key.packed
+    a0 = int.from_bytes(raw[:8], "little")
+    a1 = int.from_bytes(raw[8:], "little")
+    b = mix64(mix64(a0 ^ meta["src_seed"]) ^ a1) & 0xFFFFFFFF & meta["src_mask"]
+    out = subprocess.check_output(
+        ["bpftool", "-j", "map", "lookup", "pinned", pin_dir + "/src_stats",
+         "key"] + [str(x) for x in b.to_bytes(4, "little")])
+    for w in json.loads(out)["formatted"]["value"]["w"]:
+        k = w["key"][0].to_bytes(8, "little") + w["key"][1].to_bytes(8, "little")
+        if w["s"]["first_ns"] and k == raw:
+            return w["s"]
+    return None
+
+
 def time_to_ban(pin_dir, addr):
     """From the attacker's first packet to its ban, both CLOCK_MONOTONIC.
 
@@ -164,17 +195,10 @@ def time_to_ban(pin_dir, addr):
     what got through before the ban, as dropped packets are not counted.
     """
     src = None
-    for e in bpftool_dump(pin_dir + "/src_stats"):
-        f = e["formatted"]
-        if addr_str(f["key"]["a"]) != addr:
-            continue
-        # A CPU's copy made by another CPU's first packet has first_ns 0.
-        vs = [v["value"] for v in f["values"] if v["value"]["pkts"]]
-        src = {
-            "first": min(v["first_ns"] for v in vs if v["first_ns"]),
-            "last": max(v["last_ns"] for v in vs),
-            "pkts": sum(v["pkts"] for v in vs),
-        }
+    slot = src_slot(pin_dir, addr)
+    if slot:
+        src = {"first": slot["first_ns"], "last": slot["last_ns"],
+               "pkts": slot["pkts"]}
     ban = None
     for e in bpftool_dump(pin_dir + "/bans"):
         f = e["formatted"]

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -105,6 +107,69 @@ static int map_clear(int fd, size_t key_size)
 	return 0;
 }
 
+static struct xg_src_bucket *src_map(int fd, size_t *len, __u32 *nb)
+{
+	struct bpf_map_info info = {};
+	__u32 il = sizeof(info);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &il))
+		return NULL;
+	*nb = info.max_entries;
+	*len = (size_t)info.max_entries * sizeof(struct xg_src_bucket);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int src_lookup(int fd, const __u8 a[16], struct xg_src_stats *out, int *count)
+{
+	struct xg_src_bucket *t;
+	__u32 nb, i, w;
+	int found = 0;
+	__u64 k[2];
+	size_t len;
+
+	*count = 0;
+	t = src_map(fd, &len, &nb);
+	if (!t)
+		return -1;
+	memcpy(k, a, sizeof(k));
+	for (i = 0; i < nb; i++)
+		for (w = 0; w < XG_SRC_WAYS; w++) {
+			struct xg_src_slot *sl = &t[i].w[w];
+
+			if (!sl->s.first_ns)
+				continue;
+			(*count)++;
+			if (sl->key[0] != k[0] || sl->key[1] != k[1])
+				continue;
+			/* Only where the kernel looks for it. */
+			if (i != xg_src_bucket(k, 0, nb - 1))
+				fail("source in bucket %u, not its own %u", i,
+				     xg_src_bucket(k, 0, nb - 1));
+			*out = sl->s;
+			found++;
+		}
+	munmap(t, len);
+	if (found > 1)
+		fail("source in %d slots", found);
+	return found > 0;
+}
+
+int src_clear(int fd)
+{
+	struct xg_src_bucket *t;
+	size_t len;
+	__u32 nb;
+
+	t = src_map(fd, &len, &nb);
+	if (!t)
+		return -errno;
+	memset(t, 0, len);
+	munmap(t, len);
+	return 0;
+}
+
 static int map_count(int fd)
 {
 	__u8 key[64], next[64];
@@ -128,7 +193,7 @@ static int reset_maps(void)
 
 	err = map_clear(fd_allow, sizeof(struct xg_lpm_key));
 	err = err ?: map_clear(fd_bans, sizeof(struct xg_addr));
-	err = err ?: map_clear(fd_src, sizeof(struct xg_addr));
+	err = err ?: src_clear(fd_src);
 	err = err ?: map_clear(fd_dst, sizeof(struct xg_addr));
 	err = err ?: map_clear(fd_pfx, sizeof(struct xg_lpm_key));
 	if (!err) {
@@ -303,36 +368,21 @@ static void check_sketch(const char *what, __u16 port, const __u64 *got)
 static void check_src(const struct expect *e, const __u8 src[16], __u64 len,
 		      __u64 t0, __u64 t1)
 {
-	struct xg_src_stats vals[ncpu], s = {};
-	int n = map_count(fd_src), c, i;
+	struct xg_src_stats s = {};
+	int n, found = src_lookup(fd_src, src, &s, &n);
 
 	if (!e->counted) {
 		if (n)
 			fail("src_stats: expected no entry, got %d", n);
 		return;
 	}
-	if (bpf_map_lookup_elem(fd_src, src, vals)) {
+	if (found != 1) {
 		fail("src_stats: expected an entry for the source, got none (%d entries)",
 		     n);
 		return;
 	}
 	if (n != 1)
 		fail("src_stats: expected 1 entry, got %d", n);
-	/* Only the CPU that ran the program has a nonzero copy. */
-	for (c = 0; c < ncpu; c++) {
-		s.pkts += vals[c].pkts;
-		s.bytes += vals[c].bytes;
-		s.syns += vals[c].syns;
-		s.icmp_echo += vals[c].icmp_echo;
-		s.udp += vals[c].udp;
-		s.port_epoch |= vals[c].port_epoch;
-		s.first_ns |= vals[c].first_ns;
-		s.last_ns |= vals[c].last_ns;
-		for (i = 0; i < XG_PORT_WORDS; i++) {
-			s.tcp_ports[i] |= vals[c].tcp_ports[i];
-			s.udp_ports[i] |= vals[c].udp_ports[i];
-		}
-	}
 	check_u64("src pkts", 1, s.pkts);
 	check_u64("src bytes", len, s.bytes);
 	check_u64("src syns", e->syns, s.syns);

@@ -88,6 +88,13 @@ void run_admit(void);
 __u64 coarse_ns(void);
 /* Bumps the verdict generation, as user space does after a list change. */
 int bump_gen(int fd_gen);
+/*
+ * The source table (src_stats) of a program loaded with seed 0 (the
+ * skeleton's default): the used slots' count, and a's counters in *out (1
+ * if a has a slot). src_clear() frees every slot.
+ */
+int src_lookup(int fd, const __u8 a[16], struct xg_src_stats *out, int *count);
+int src_clear(int fd);
 
 extern const struct row rows[];
 extern const int n_rows;

@@ -276,16 +276,15 @@ void run_vcache(void)
 
 static int src_entries(int fd_src, const char *s, __u64 *pkts)
 {
-	int ncpu = libbpf_num_possible_cpus(), c;
-	struct xg_src_stats v[ncpu];
+	struct xg_src_stats v;
 	struct xg_addr a = {};
+	int n;
 
 	addr_parse(s, a.a);
 	*pkts = 0;
-	if (bpf_map_lookup_elem(fd_src, &a, v))
+	if (src_lookup(fd_src, a.a, &v, &n) != 1)
 		return 0;
-	for (c = 0; c < ncpu; c++)
-		*pkts += v[c].pkts;
+	*pkts = v.pkts;
 	return 1;
 }
 

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Admission to the source table. A spoofed flood makes every packet a new
- * source: each one then costs a lookup that misses in a table of 30 MiB
- * (a cache and TLB miss, ~300 ns on this project's VMs) and an insert into
- * a full LRU hash (eviction under its lock), for sources that never send
- * twice. So each CPU may add at most admit_budget new sources per window of
+ * source: each one then costs a bucket read in a table of 12 MiB (a cache
+ * and TLB miss, ~100-300 ns on this project's VMs) and the eviction of a
+ * real source's slot, for sources that never send twice. So each CPU may add at most admit_budget new sources per window of
  * 2^30 ns (1.07 s), enough for any real population of clients. Once that
  * is spent, the CPU is under pressure until the window ends: a source whose
  * verdict was not cached (a new one, or one pushed out of the cache) must

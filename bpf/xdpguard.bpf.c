@@ -25,7 +25,7 @@ const volatile __u32 port_win_shift = 33; /* 2^33 ns = 8.6 s port windows */
 const volatile __u8 track_dst = 1;
 const volatile __u32 sample_rate = 10; /* drop samples per CPU per second */
 /*
- * Port-scan fast path: distinct-port bits in one CPU's sketch at which the
+ * Port-scan fast path: distinct-port bits in a source's sketch at which the
  * source is banned here, at once, for scan_ban_ttl_ns. 0 = off (dry run).
  */
 const volatile __u32 scan_trip_bits = 0;
@@ -247,13 +247,13 @@ static __always_inline int set_bit(__u64 *words, __u16 port)
 
 /*
  * A scanner on the LAN probes a thousand ports in 10-20 ms, long before the
- * daemon's next poll: by then the scan is over. So the moment one CPU's
- * sketch of a source reaches the daemon's own threshold (the daemon tests
- * the same sketches, merged over CPUs), the source is banned here, with the
+ * daemon's next poll: by then the scan is over. So the moment the sketch
+ * of a source reaches the daemon's own threshold (the daemon tests the
+ * same sketch), the source is banned here, with the
  * first ban's TTL and reason, and repeat 0. The daemon confirms it at its
  * next poll (from the sketch, or from repeat 0 if the sketch is out of its
  * sight), reports it and applies escalation. Only on a new bit, so at most
- * XG_PORT_BITS times per source, CPU and port window (a banned source is
+ * XG_PORT_BITS times per source and port window (a banned source is
  * dropped before it is counted), and again if it scans on once the ban
  * expired.
  */

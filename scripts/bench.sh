@@ -210,6 +210,9 @@ if want poll; then
 		log "poll: $n tracked sources"
 		timeout 240 "$XGB" poll "$n" "$ROUNDS" >>"$RES" || log "poll $n failed"
 	done
+	# Why the table is read through mmap: the batch API on each hash type.
+	log "poll: reading 2^20 entries, batch API against mmap"
+	timeout 240 "$XGB" readpath 3 >>"$RES" || log "readpath failed"
 fi
 
 # --- 4. memory -----------------------------------------------------------

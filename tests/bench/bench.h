@@ -29,6 +29,7 @@ size_t frame_tcp4(__u8 *buf, const char *src, const char *dst, __u8 flags);
 int bench_prog(int argc, char **argv);
 int bench_poll(int argc, char **argv);
 int bench_mem(int argc, char **argv);
+int bench_readpath(int argc, char **argv);
 int bench_blast(int argc, char **argv);
 int bench_xdp(int argc, char **argv);
 

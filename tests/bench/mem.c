@@ -29,7 +29,7 @@ static const struct {
 } limits[] = {
 	{ "bans", 1 << 24 },
 	{ "allow", 1 << 20 },
-	{ "src_stats", 1 << 24 },
+	{ "src_stats", (1 << 24) / XG_SRC_WAYS }, /* buckets of src_max slots */
 	{ "dst_stats", 1 << 20 },
 };
 
@@ -84,9 +84,11 @@ static int load_at(__u32 scale, struct mapmem *mm, int *n)
 		return -errno;
 	bpf_object__for_each_map(m, skel->obj)
 	{
+		/* Fixed-size arrays stay; the source table's size is config. */
 		if (!bpf_map__is_internal(m) &&
-		    bpf_map__type(m) != BPF_MAP_TYPE_PERCPU_ARRAY &&
-		    bpf_map__type(m) != BPF_MAP_TYPE_ARRAY)
+		    ((bpf_map__type(m) != BPF_MAP_TYPE_PERCPU_ARRAY &&
+		      bpf_map__type(m) != BPF_MAP_TYPE_ARRAY) ||
+		     !strcmp(bpf_map__name(m), "src_stats")))
 			bpf_map__set_max_entries(m, bpf_map__max_entries(m) *
 							    scale);
 	}

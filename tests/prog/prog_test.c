@@ -156,6 +156,29 @@ int src_lookup(int fd, const __u8 a[16], struct xg_src_stats *out, int *count)
 	return found > 0;
 }
 
+int src_find(int fd, const __u8 a[16], struct xg_src_stats *out)
+{
+	struct bpf_map_info info = {};
+	__u32 il = sizeof(info), b;
+	struct xg_src_bucket bk;
+	__u64 k[2];
+	int w;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &il))
+		return -1;
+	memcpy(k, a, sizeof(k));
+	b = xg_src_bucket(k, 0, info.max_entries - 1);
+	if (bpf_map_lookup_elem(fd, &b, &bk))
+		return -1;
+	for (w = 0; w < XG_SRC_WAYS; w++)
+		if (bk.w[w].s.first_ns && bk.w[w].key[0] == k[0] &&
+		    bk.w[w].key[1] == k[1]) {
+			*out = bk.w[w].s;
+			return 1;
+		}
+	return 0;
+}
+
 int src_clear(int fd)
 {
 	struct xg_src_bucket *t;

@@ -95,6 +95,8 @@ int bump_gen(int fd_gen);
  */
 int src_lookup(int fd, const __u8 a[16], struct xg_src_stats *out, int *count);
 int src_clear(int fd);
+/* The same for a alone, its bucket only (fast: no scan). */
+int src_find(int fd, const __u8 a[16], struct xg_src_stats *out);
 
 extern const struct row rows[];
 extern const int n_rows;

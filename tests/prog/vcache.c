@@ -278,11 +278,11 @@ static int src_entries(int fd_src, const char *s, __u64 *pkts)
 {
 	struct xg_src_stats v;
 	struct xg_addr a = {};
-	int n;
 
 	addr_parse(s, a.a);
 	*pkts = 0;
-	if (src_lookup(fd_src, a.a, &v, &n) != 1)
+	/* Fast: the packets must stay within one sketch window. */
+	if (src_find(fd_src, a.a, &v) != 1)
 		return 0;
 	*pkts = v.pkts;
 	return 1;

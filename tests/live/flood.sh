@@ -88,7 +88,7 @@ after=$(state)
 ok $([ "$after" = "$before" ]; echo $?) \
 	"every ban and allowlist entry survived $FRAMES distinct forged sources"
 fill=$(xg "$A" status --json | python3 -c 'import json,sys; m=json.load(sys.stdin)["maps"]["src_stats"]; print(m["entries"], m["max_entries"])')
-diag "src_stats after the flood: $fill (LRU: the oldest sources were evicted)"
+diag "src_stats after the flood: $fill (a full bucket gives its least recently seen slot to a new source)"
 adm=$(xg "$A" status --json | python3 -c 'import json,sys; a=json.load(sys.stdin)["maps"]["src_stats"]["admission"]; print(a["refused_pkts"], a["over_budget"])')
 ok $([ "${adm%% *}" -gt 0 ]; echo $?) \
 	"status shows admission control at work: ${adm%% *} packets of new sources kept out, ${adm##* } admitted over budget"
@@ -106,18 +106,18 @@ ok $(python3 -c "import sys; sys.exit(0 if $ticks >= $secs and $max < 2000 else 
 
 # Admission control lets only src_max/16 new sources per CPU per second into
 # the table under a flood, so one flood may leave it partly empty. Top it up
-# from a third range until it is full, so that flood 2 measures a daemon
+# from a third range until it is (nearly) full, so that flood 2 measures a daemon
 # whose buffers already hold a full table.
 fill_pct() {
 	xg "$A" status --json | python3 -c 'import json,sys; m=json.load(sys.stdin)["maps"]["src_stats"]; print(100 * m["entries"] // m["max_entries"])'
 }
 for base in 100.64.0.0 172.16.0.0 11.0.0.0 12.0.0.0; do
-	[ "$(fill_pct)" -ge 95 ] && break
+	[ "$(fill_pct)" -ge 90 ] && break
 	in_ns "$B" timeout 100 "$FLOOD" -i xg1 -m "$mac" -d 10.77.0.1 \
 		-s $base/22 -n "$FRAMES" -t 60 >/dev/null 2>&1
 done
 pct=$(fill_pct)
-ok $([ "$pct" -ge 95 ]; echo $?) "the source table filled up before flood 2 (${pct}%)"
+ok $([ "$pct" -ge 90 ]; echo $?) "the source table filled up before flood 2 (${pct}%)"
 full=$(poll_report)
 rss1=$(field "$full" rss_kb)
 

@@ -4,25 +4,19 @@
  * counters, read every poll, into sliding-window rates, judges them against
  * the thresholds and decides alerts and escalating bans.
  *
- * Sliding windows. Each window W is cut into slots of width
- * w = ceil(W / (XG_SLOTS - 1)); a poll's delta is added to the slot its time
- * falls in, and each slot remembers (to the microsecond, rounded down) when
- * its first delta arrived. A count within W is the sum over the slots fully
- * inside (now - W, now] plus the boundary slot if its first delta is inside.
- * So a count never includes a delta older than W, and it is exact whenever
- * polls are at least w apart (W/15: 67 ms for 1 s, 667 ms for 10 s). With
- * denser polls the boundary slot may be left out whole: the count can miss up
- * to w of the window's oldest traffic, never add any. Memory per source is
- * fixed: three rings of 16 slots (~470 bytes), allocated only while the
- * source is active, plus ~130 bytes while it is in the kernel map.
+ * Sliding windows (detwin.c) of 16 slots each: a count within a window W
+ * never includes a delta older than W, and it is exact whenever polls are at
+ * least W/15 apart. Memory per source is fixed: three rings of 16 slots
+ * (~470 bytes), allocated only while the source is active, plus ~130 bytes
+ * while it is in the kernel map.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "detect.h"
+#include "detwin.h"
 
 /*
  * Never abort on allocation failure (uthash's default): a source we cannot
@@ -34,23 +28,7 @@
 #define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = addr_hash(d, keyptr))
 #include <uthash.h>
 
-#define XG_SLOTS 16
-#define NSEC_PER_USEC 1000ULL
 #define BIT(k) (1U << (k))
-
-/* A ring of slots over one window; the counters live beside it. */
-struct ring {
-	__u64 head; /* absolute slot index (t / width) of the newest slot */
-	__u32 first_us[XG_SLOTS]; /* first delta, us after its slot began */
-};
-
-/* The window state of an active source. */
-struct win {
-	struct ring syn_r, icmp_r, conn_r;
-	__u32 syn[XG_SLOTS], pkts[XG_SLOTS]; /* over syn_window */
-	__u32 icmp[XG_SLOTS]; /* over icmp_window */
-	__u32 conn[XG_SLOTS]; /* SYNs over conn_window */
-};
 
 struct src {
 	struct xg_addr addr; /* key */
@@ -64,7 +42,7 @@ struct src {
 	__u64 touch_gen; /* last poll it was queued for judging */
 	__u64 ban_until; /* banned by us until then; 0 = not */
 	struct src *next_touched;
-	struct win *win; /* NULL while idle */
+	struct xg_win *win; /* NULL while idle */
 	UT_hash_handle hh;
 };
 
@@ -86,14 +64,14 @@ struct dst {
 	__u64 in_gen, last_active_ns;
 	bool alerted;
 	__u64 alerted_ns;
-	struct ring r;
+	struct xg_ring r;
 	__u32 v[XG_SLOTS]; /* SYNs over syn_window */
 	UT_hash_handle hh;
 };
 
 struct xg_detector {
 	struct xg_detect_cfg cfg;
-	__u64 w_syn, w_icmp, w_conn; /* slot widths */
+	struct xg_win_widths w; /* slot widths */
 	__u64 min_win, max_win;
 	__u64 seed;
 	struct src *srcs;
@@ -175,31 +153,6 @@ void xg_detect_defaults(struct xg_detect_cfg *c)
 	c->realert_ns = 10 * s;
 }
 
-unsigned int xg_ports_estimate(const __u64 words[XG_PORT_WORDS])
-{
-	const double m = XG_PORT_BITS;
-	unsigned int set = 0, i;
-
-	for (i = 0; i < XG_PORT_WORDS; i++)
-		set += __builtin_popcountll(words[i]);
-	if (set >= XG_PORT_BITS)
-		return lround(m * log(m));
-	return lround(-m * log((m - set) / m));
-}
-
-unsigned int xg_scan_trip_bits(unsigned int scan_ports)
-{
-	__u64 w[XG_PORT_WORDS] = {};
-	unsigned int b;
-
-	for (b = 1; b <= XG_PORT_BITS; b++) {
-		w[(b - 1) / 64] |= 1ULL << ((b - 1) % 64);
-		if (xg_ports_estimate(w) >= scan_ports)
-			return b;
-	}
-	return 0;
-}
-
 static unsigned int addr_hash(const struct xg_detector *d, const void *key)
 {
 	__u64 w[2], h;
@@ -219,75 +172,6 @@ static __u64 min_u64(__u64 a, __u64 b)
 static __u64 max_u64(__u64 a, __u64 b)
 {
 	return a > b ? a : b;
-}
-
-static __u32 sat32(__u64 v)
-{
-	return min_u64(v, 0xffffffffU);
-}
-
-/* Makes the slot of now the ring's newest, clearing those it passes over. */
-static unsigned int ring_slot(struct ring *r, __u32 *const vals[], int nv,
-			      __u64 width, __u64 now)
-{
-	__u64 idx = now / width, i;
-	int k;
-
-	/* A clock going backwards would be a caller bug: keep the head. */
-	if (idx > r->head) {
-		for (i = r->head + 1; i <= idx && i <= r->head + XG_SLOTS; i++)
-			for (k = 0; k < nv; k++)
-				vals[k][i % XG_SLOTS] = 0;
-		r->head = idx;
-		/* Rounded down: a slot never looks younger than it is. */
-		r->first_us[idx % XG_SLOTS] =
-			sat32((now - idx * width) / NSEC_PER_USEC);
-	}
-	return r->head % XG_SLOTS;
-}
-
-/* Sum of v over the polls at t with now - win < t <= now (see the top). */
-static __u64 ring_sum(const struct ring *r, const __u32 *v, __u64 width,
-		      __u64 win, __u64 now)
-{
-	__u64 b, ib, ob, a, sum = 0;
-	unsigned int k;
-
-	b = now > win ? now - win : 0;
-	ib = b / width;
-	ob = b % width;
-	for (k = 0; k < XG_SLOTS && k <= r->head; k++) {
-		a = r->head - k;
-		if (a < ib)
-			break;
-		if (a == ib && now >= win &&
-		    (__u64)r->first_us[a % XG_SLOTS] * NSEC_PER_USEC <= ob)
-			break;
-		sum += v[a % XG_SLOTS];
-	}
-	return sum;
-}
-
-static void win_add(struct xg_detector *d, struct win *w, __u64 now, __u32 syns,
-		    __u32 pkts, __u32 icmp)
-{
-	__u32 *syn_v[] = { w->syn, w->pkts }, *icmp_v[] = { w->icmp },
-	      *conn_v[] = { w->conn };
-	unsigned int s;
-
-	if (syns || pkts) {
-		s = ring_slot(&w->syn_r, syn_v, 2, d->w_syn, now);
-		w->syn[s] = sat32((__u64)w->syn[s] + syns);
-		w->pkts[s] = sat32((__u64)w->pkts[s] + pkts);
-	}
-	if (icmp) {
-		s = ring_slot(&w->icmp_r, icmp_v, 1, d->w_icmp, now);
-		w->icmp[s] = sat32((__u64)w->icmp[s] + icmp);
-	}
-	if (syns) {
-		s = ring_slot(&w->conn_r, conn_v, 1, d->w_conn, now);
-		w->conn[s] = sat32((__u64)w->conn[s] + syns);
-	}
 }
 
 /* Points e at the entry of a in table head, added zeroed if new; NULL: OOM. */
@@ -362,7 +246,7 @@ static void src_update(struct xg_detector *d, struct src *s,
 	if (!s->win)
 		s->win = calloc(1, sizeof(*s->win));
 	if (s->win)
-		win_add(d, s->win, now, dsyn, sat32(dpkts), dicmp);
+		xg_win_add(s->win, &d->w, now, dsyn, xg_sat32(dpkts), dicmp);
 }
 
 static void found(struct finding *f, int *n, enum xg_kind kind, __u64 value,
@@ -385,12 +269,12 @@ static int findings(const struct xg_detector *d, const struct src *s,
 	int n = 0;
 
 	if (s->win) {
-		pkts_w = ring_sum(&s->win->syn_r, s->win->pkts, d->w_syn,
-				  c->syn_window_ns, now);
-		icmp_w = ring_sum(&s->win->icmp_r, s->win->icmp, d->w_icmp,
-				  c->icmp_window_ns, now);
-		conn_w = ring_sum(&s->win->conn_r, s->win->conn, d->w_conn,
-				  c->conn_window_ns, now);
+		pkts_w = xg_ring_sum(&s->win->syn_r, s->win->pkts, d->w.syn,
+				     c->syn_window_ns, now);
+		icmp_w = xg_ring_sum(&s->win->icmp_r, s->win->icmp, d->w.icmp,
+				     c->icmp_window_ns, now);
+		conn_w = xg_ring_sum(&s->win->conn_r, s->win->conn, d->w.conn,
+				     c->conn_window_ns, now);
 		/* SYNs are packets too; a counter lagging SYNs is all SYN. */
 		if (pkts_w < syn_w)
 			pkts_w = syn_w;
@@ -521,8 +405,8 @@ static void src_judge(struct xg_detector *d, struct src *s, __u64 now,
 	int n, i;
 
 	if (s->win)
-		syn_w = ring_sum(&s->win->syn_r, s->win->syn, d->w_syn,
-				 c->syn_window_ns, now);
+		syn_w = xg_ring_sum(&s->win->syn_r, s->win->syn, d->w.syn,
+				    c->syn_window_ns, now);
 	/*
 	 * A source at syn_rate explains a destination's SYN count, so no
 	 * spoofed alarm while its SYNs can still be in that window. One poll
@@ -572,12 +456,12 @@ static void dst_update(struct xg_detector *d, const struct xg_dst_sample *x,
 	t->in_gen = d->gen;
 	if (delta) {
 		vals[0] = t->v;
-		s = ring_slot(&t->r, vals, 1, d->w_syn, now);
-		t->v[s] = sat32((__u64)t->v[s] + delta);
+		s = xg_ring_slot(&t->r, vals, 1, d->w.syn, now);
+		t->v[s] = xg_sat32((__u64)t->v[s] + delta);
 		t->last_active_ns = now;
 	}
 
-	w = ring_sum(&t->r, t->v, d->w_syn, c->syn_window_ns, now);
+	w = xg_ring_sum(&t->r, t->v, d->w.syn, c->syn_window_ns, now);
 	if (w < c->spoof_syn_rate || now < d->hot_until ||
 	    (t->alerted && now - t->alerted_ns < c->realert_ns))
 		return;
@@ -647,11 +531,6 @@ static bool cfg_valid(const struct xg_detect_cfg *c)
 	       c->syn_ratio >= 0 && c->syn_ratio <= 1;
 }
 
-static __u64 slot_width(__u64 win)
-{
-	return (win + XG_SLOTS - 2) / (XG_SLOTS - 1);
-}
-
 struct xg_detector *xg_detector_new(const struct xg_detect_cfg *cfg)
 {
 	struct xg_detector *d;
@@ -664,9 +543,9 @@ struct xg_detector *xg_detector_new(const struct xg_detect_cfg *cfg)
 	if (!d)
 		return NULL;
 	d->cfg = *cfg;
-	d->w_syn = slot_width(cfg->syn_window_ns);
-	d->w_icmp = slot_width(cfg->icmp_window_ns);
-	d->w_conn = slot_width(cfg->conn_window_ns);
+	d->w.syn = xg_slot_width(cfg->syn_window_ns);
+	d->w.icmp = xg_slot_width(cfg->icmp_window_ns);
+	d->w.conn = xg_slot_width(cfg->conn_window_ns);
 	d->min_win = min_u64(min_u64(cfg->syn_window_ns, cfg->icmp_window_ns),
 			     cfg->conn_window_ns);
 	d->max_win = max_u64(max_u64(cfg->syn_window_ns, cfg->icmp_window_ns),

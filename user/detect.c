@@ -8,9 +8,11 @@
  * never includes a delta older than W, and it is exact whenever polls are at
  * least W/15 apart. Memory per source is fixed: three rings of 16 slots
  * (~470 bytes), allocated only while the source is active, plus ~130 bytes
- * while it is in the kernel map.
+ * while it is in the kernel map and ~50 for the order hint (two arrays of 24
+ * bytes a source, see struct hint).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -29,6 +31,14 @@
 #include <uthash.h>
 
 #define BIT(k) (1U << (k))
+/*
+ * How far ahead along a hint the poll prefetches a source and, nearer (its
+ * pointer is in the source), its window. In a daemon that has run a while
+ * sources lie in memory in no order the input follows: without this, each
+ * is a cache miss the walk waits for.
+ */
+#define PF_SRC 16
+#define PF_WIN 8
 
 struct src {
 	struct xg_addr addr; /* key */
@@ -37,6 +47,7 @@ struct src {
 	__u64 pkts, first_ns;
 	__u32 syns, icmp;
 	__u32 tcp_ports, udp_ports, est; /* this poll's snapshot */
+	__u32 hint_idx; /* its index in the hint it was last put in */
 	__u64 last_active_ns;
 	__u64 in_gen; /* last poll it was in the source input */
 	__u64 touch_gen; /* last poll it was queued for judging */
@@ -69,6 +80,23 @@ struct dst {
 	UT_hash_handle hh;
 };
 
+/*
+ * One source of a poll's input, in input order: the next poll, which sees
+ * the sources in the same order (the kernel table walked in slot order,
+ * with some entries inserted or removed), finds each one by comparing
+ * against it, in sequence, instead of a hash lookup into a table far larger
+ * than the caches. addr is a copy, so that a mismatch costs nothing more.
+ */
+struct hint {
+	struct xg_addr addr;
+	struct src *s;
+};
+
+struct hint_buf {
+	struct hint *v;
+	size_t n, cap;
+};
+
 struct xg_detector {
 	struct xg_detect_cfg cfg;
 	struct xg_win_widths w; /* slot widths */
@@ -78,6 +106,12 @@ struct xg_detector {
 	struct hist *hist;
 	struct dst *dsts;
 	__u64 gen; /* poll counter */
+	/*
+	 * The previous poll's input and the one this poll builds, swapped at
+	 * its end. Every s in prev is in srcs: see xg_detector_poll().
+	 */
+	struct hint_buf prev, next;
+	size_t nseen; /* distinct sources in this poll's source input */
 	bool polled;
 	__u64 last_poll_ns;
 	/* Until then some source may still hold syn_rate within syn_window. */
@@ -232,6 +266,8 @@ static void src_update(struct xg_detector *d, struct src *s,
 	s->tcp_ports = x->tcp_ports;
 	s->udp_ports = x->udp_ports;
 	s->active = dpkts || dsyn || dicmp;
+	if (s->in_gen != d->gen)
+		d->nseen++;
 	s->in_gen = d->gen;
 
 	/* Lifted: what it did before its ban was paid for. */
@@ -511,6 +547,7 @@ static void gc(struct xg_detector *d, __u64 now)
 			continue;
 		free(s->win);
 		s->win = NULL;
+		/* Not in this poll's input, so not in the next poll's hint. */
 		if (s->in_gen != d->gen)
 			TBL_DEL(d->srcs, s);
 	}
@@ -573,6 +610,8 @@ void xg_detector_free(struct xg_detector *d)
 		TBL_DEL(d->hist, h);
 	HASH_ITER(hh, d->dsts, t, ttmp)
 		TBL_DEL(d->dsts, t);
+	free(d->prev.v);
+	free(d->next.v);
 	free(d);
 }
 
@@ -589,12 +628,91 @@ static void drop_gone(struct xg_detector *d, __u64 now)
 {
 	struct src *s, *stmp;
 
+	/*
+	 * Every source we hold was in this poll's input (the steady state):
+	 * none is gone, and the walk below would skip each one.
+	 */
+	if (d->nseen == HASH_COUNT(d->srcs))
+		return;
+	/* Frees only sources not in this poll's input: none in its hint. */
 	HASH_ITER(hh, d->srcs, s, stmp) {
 		if (s->in_gen == d->gen || (s->ban_until && now < s->ban_until))
 			continue;
 		free(s->win);
 		TBL_DEL(d->srcs, s);
 	}
+}
+
+/*
+ * Sizes d->next for n sources. Its contents are dead (the previous poll's
+ * previous input), so a new buffer need not copy them; one far too large
+ * for the input (a flood over) is given back. False: no hint this poll.
+ */
+static bool hint_reserve(struct xg_detector *d, size_t n)
+{
+	struct hint_buf *b = &d->next;
+	size_t cap = n + n / 8 + 16;
+
+	b->n = 0;
+	if (n >= UINT32_MAX) /* struct src's hint_idx */
+		return false;
+	if (n <= b->cap && b->cap / 4 <= cap)
+		return true;
+	free(b->v);
+	b->v = malloc(cap * sizeof(*b->v));
+	b->cap = b->v ? cap : 0;
+	return b->v;
+}
+
+/*
+ * Starts loading the source at b->v[k + PF_SRC], and the window at PF_WIN.
+ * Always inlined: gcc 12 -O2 finds that a call to a function doing nothing
+ * but prefetches has no effect, and drops it.
+ */
+static inline __attribute__((always_inline)) void
+hint_prefetch(const struct hint_buf *b, size_t k, bool win)
+{
+	const char *w;
+	size_t l;
+
+	if (k + PF_SRC < b->n) {
+		const struct src *s = b->v[k + PF_SRC].s;
+
+		/* What polling and judging read: addr up to win. */
+		__builtin_prefetch(s);
+		__builtin_prefetch((const char *)s + 64);
+		__builtin_prefetch(&s->win);
+	}
+	if (!win || k + PF_WIN >= b->n || !b->v[k + PF_WIN].s->win)
+		return;
+	w = (const char *)b->v[k + PF_WIN].s->win;
+	for (l = 0; l < sizeof(struct xg_win); l += 64)
+		__builtin_prefetch(w + l);
+	__builtin_prefetch(w + sizeof(struct xg_win) - 1);
+}
+
+/*
+ * TBL_GET() of a, the hint asked first (its s is the table's for its addr).
+ * *pos walks d->prev along the input; after a mismatch (a source inserted
+ * or removed in between) it goes on just past the source looked up, if
+ * prev holds that.
+ */
+static struct src *src_find(struct xg_detector *d, const struct xg_addr *a,
+			    size_t *pos)
+{
+	const struct hint_buf *p = &d->prev;
+	struct src *s;
+
+	if (*pos < p->n && !memcmp(&p->v[*pos].addr, a, sizeof(*a))) {
+		/* Not the window: only an active source's update reads it. */
+		hint_prefetch(p, *pos, false);
+		return p->v[(*pos)++].s;
+	}
+	TBL_GET(d->srcs, a, s);
+	/* A stale hint_idx (another poll's, a new source's 0) fails this. */
+	if (s && s->hint_idx < p->n && p->v[s->hint_idx].s == s)
+		*pos = s->hint_idx + 1;
+	return s;
 }
 
 /* Queues s once per poll, in input order; clears last poll's snapshot. */
@@ -620,13 +738,29 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 	__u64 gap = d->polled && now_ns > d->last_poll_ns ?
 			    now_ns - d->last_poll_ns :
 			    0;
-	size_t i;
+	struct hint_buf *nb = &d->next, tmp;
+	bool hint = hint_reserve(d, nsrc);
+	size_t i, pos = 0;
 
 	d->gen++;
+	d->nseen = 0;
+	/*
+	 * d->next gets every source of this input, duplicates too, each with
+	 * in_gen == gen from here to the end of the poll. Nothing frees such
+	 * a source: drop_gone() and gc() free only sources with in_gen != gen,
+	 * TBL_GET() on OOM only the entry it just made, and no other entry
+	 * point frees any. So each pointer in it is still valid when the next
+	 * poll reads it as d->prev. A new path freeing a source between polls
+	 * must set d->prev.n = 0 first.
+	 */
 	for (i = 0; i < nsrc; i++) {
-		TBL_GET(d->srcs, &src[i].addr, s);
+		s = src_find(d, &src[i].addr, &pos);
 		if (!s)
 			continue;
+		if (hint) {
+			s->hint_idx = nb->n;
+			nb->v[nb->n++] = (struct hint){ src[i].addr, s };
+		}
 		touch(d, s, &tail);
 		src_update(d, s, &src[i], now_ns);
 	}
@@ -638,12 +772,23 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 		s->est += conn[i].established;
 	}
 
-	for (s = touched; s; s = s->next_touched)
+	/*
+	 * touched is nb in order but for duplicates and, at its end, sources
+	 * only in conn: prefetching nb's i-th for touched's i-th is close, and
+	 * a wrong guess costs only the prefetch.
+	 */
+	for (s = touched, i = 0; s; s = s->next_touched, i++) {
+		hint_prefetch(nb, i, true);
 		src_judge(d, s, now_ns, gap, allowed, emit, ctx);
+	}
 
 	/* After every source, so a single-source flood is known as such. */
 	for (i = 0; i < ndst; i++)
 		dst_update(d, &dst[i], now_ns, emit, ctx);
+
+	tmp = d->prev;
+	d->prev = d->next;
+	d->next = tmp;
 
 	d->polled = true;
 	d->last_poll_ns = now_ns;

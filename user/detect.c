@@ -4,25 +4,21 @@
  * counters, read every poll, into sliding-window rates, judges them against
  * the thresholds and decides alerts and escalating bans.
  *
- * Sliding windows. Each window W is cut into slots of width
- * w = ceil(W / (XG_SLOTS - 1)); a poll's delta is added to the slot its time
- * falls in, and each slot remembers (to the microsecond, rounded down) when
- * its first delta arrived. A count within W is the sum over the slots fully
- * inside (now - W, now] plus the boundary slot if its first delta is inside.
- * So a count never includes a delta older than W, and it is exact whenever
- * polls are at least w apart (W/15: 67 ms for 1 s, 667 ms for 10 s). With
- * denser polls the boundary slot may be left out whole: the count can miss up
- * to w of the window's oldest traffic, never add any. Memory per source is
- * fixed: three rings of 16 slots (~470 bytes), allocated only while the
- * source is active, plus ~130 bytes while it is in the kernel map.
+ * Sliding windows (detwin.c) of 16 slots each: a count within a window W
+ * never includes a delta older than W, and it is exact whenever polls are at
+ * least W/15 apart. Memory per source is fixed: three rings of 16 slots
+ * (~470 bytes), allocated only while the source is active, plus ~130 bytes
+ * while it is in the kernel map and ~50 for the order hint (two arrays of 24
+ * bytes a source, see struct hint).
  */
 #include <errno.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "detect.h"
+#include "detwin.h"
 
 /*
  * Never abort on allocation failure (uthash's default): a source we cannot
@@ -34,23 +30,15 @@
 #define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = addr_hash(d, keyptr))
 #include <uthash.h>
 
-#define XG_SLOTS 16
-#define NSEC_PER_USEC 1000ULL
 #define BIT(k) (1U << (k))
-
-/* A ring of slots over one window; the counters live beside it. */
-struct ring {
-	__u64 head; /* absolute slot index (t / width) of the newest slot */
-	__u32 first_us[XG_SLOTS]; /* first delta, us after its slot began */
-};
-
-/* The window state of an active source. */
-struct win {
-	struct ring syn_r, icmp_r, conn_r;
-	__u32 syn[XG_SLOTS], pkts[XG_SLOTS]; /* over syn_window */
-	__u32 icmp[XG_SLOTS]; /* over icmp_window */
-	__u32 conn[XG_SLOTS]; /* SYNs over conn_window */
-};
+/*
+ * How far ahead along a hint the poll prefetches a source and, nearer (its
+ * pointer is in the source), its window. In a daemon that has run a while
+ * sources lie in memory in no order the input follows: without this, each
+ * is a cache miss the walk waits for.
+ */
+#define PF_SRC 16
+#define PF_WIN 8
 
 struct src {
 	struct xg_addr addr; /* key */
@@ -59,12 +47,13 @@ struct src {
 	__u64 pkts, first_ns;
 	__u32 syns, icmp;
 	__u32 tcp_ports, udp_ports, est; /* this poll's snapshot */
+	__u32 hint_idx; /* its index in the hint it was last put in */
 	__u64 last_active_ns;
 	__u64 in_gen; /* last poll it was in the source input */
 	__u64 touch_gen; /* last poll it was queued for judging */
 	__u64 ban_until; /* banned by us until then; 0 = not */
 	struct src *next_touched;
-	struct win *win; /* NULL while idle */
+	struct xg_win *win; /* NULL while idle */
 	UT_hash_handle hh;
 };
 
@@ -86,20 +75,43 @@ struct dst {
 	__u64 in_gen, last_active_ns;
 	bool alerted;
 	__u64 alerted_ns;
-	struct ring r;
+	struct xg_ring r;
 	__u32 v[XG_SLOTS]; /* SYNs over syn_window */
 	UT_hash_handle hh;
 };
 
+/*
+ * One source of a poll's input, in input order: the next poll, which sees
+ * the sources in the same order (the kernel table walked in slot order,
+ * with some entries inserted or removed), finds each one by comparing
+ * against it, in sequence, instead of a hash lookup into a table far larger
+ * than the caches. addr is a copy, so that a mismatch costs nothing more.
+ */
+struct hint {
+	struct xg_addr addr;
+	struct src *s;
+};
+
+struct hint_buf {
+	struct hint *v;
+	size_t n, cap;
+};
+
 struct xg_detector {
 	struct xg_detect_cfg cfg;
-	__u64 w_syn, w_icmp, w_conn; /* slot widths */
+	struct xg_win_widths w; /* slot widths */
 	__u64 min_win, max_win;
 	__u64 seed;
 	struct src *srcs;
 	struct hist *hist;
 	struct dst *dsts;
 	__u64 gen; /* poll counter */
+	/*
+	 * The previous poll's input and the one this poll builds, swapped at
+	 * its end. Every s in prev is in srcs: see xg_detector_poll().
+	 */
+	struct hint_buf prev, next;
+	size_t nseen; /* distinct sources in this poll's source input */
 	bool polled;
 	__u64 last_poll_ns;
 	/* Until then some source may still hold syn_rate within syn_window. */
@@ -175,31 +187,6 @@ void xg_detect_defaults(struct xg_detect_cfg *c)
 	c->realert_ns = 10 * s;
 }
 
-unsigned int xg_ports_estimate(const __u64 words[XG_PORT_WORDS])
-{
-	const double m = XG_PORT_BITS;
-	unsigned int set = 0, i;
-
-	for (i = 0; i < XG_PORT_WORDS; i++)
-		set += __builtin_popcountll(words[i]);
-	if (set >= XG_PORT_BITS)
-		return lround(m * log(m));
-	return lround(-m * log((m - set) / m));
-}
-
-unsigned int xg_scan_trip_bits(unsigned int scan_ports)
-{
-	__u64 w[XG_PORT_WORDS] = {};
-	unsigned int b;
-
-	for (b = 1; b <= XG_PORT_BITS; b++) {
-		w[(b - 1) / 64] |= 1ULL << ((b - 1) % 64);
-		if (xg_ports_estimate(w) >= scan_ports)
-			return b;
-	}
-	return 0;
-}
-
 static unsigned int addr_hash(const struct xg_detector *d, const void *key)
 {
 	__u64 w[2], h;
@@ -219,75 +206,6 @@ static __u64 min_u64(__u64 a, __u64 b)
 static __u64 max_u64(__u64 a, __u64 b)
 {
 	return a > b ? a : b;
-}
-
-static __u32 sat32(__u64 v)
-{
-	return min_u64(v, 0xffffffffU);
-}
-
-/* Makes the slot of now the ring's newest, clearing those it passes over. */
-static unsigned int ring_slot(struct ring *r, __u32 *const vals[], int nv,
-			      __u64 width, __u64 now)
-{
-	__u64 idx = now / width, i;
-	int k;
-
-	/* A clock going backwards would be a caller bug: keep the head. */
-	if (idx > r->head) {
-		for (i = r->head + 1; i <= idx && i <= r->head + XG_SLOTS; i++)
-			for (k = 0; k < nv; k++)
-				vals[k][i % XG_SLOTS] = 0;
-		r->head = idx;
-		/* Rounded down: a slot never looks younger than it is. */
-		r->first_us[idx % XG_SLOTS] =
-			sat32((now - idx * width) / NSEC_PER_USEC);
-	}
-	return r->head % XG_SLOTS;
-}
-
-/* Sum of v over the polls at t with now - win < t <= now (see the top). */
-static __u64 ring_sum(const struct ring *r, const __u32 *v, __u64 width,
-		      __u64 win, __u64 now)
-{
-	__u64 b, ib, ob, a, sum = 0;
-	unsigned int k;
-
-	b = now > win ? now - win : 0;
-	ib = b / width;
-	ob = b % width;
-	for (k = 0; k < XG_SLOTS && k <= r->head; k++) {
-		a = r->head - k;
-		if (a < ib)
-			break;
-		if (a == ib && now >= win &&
-		    (__u64)r->first_us[a % XG_SLOTS] * NSEC_PER_USEC <= ob)
-			break;
-		sum += v[a % XG_SLOTS];
-	}
-	return sum;
-}
-
-static void win_add(struct xg_detector *d, struct win *w, __u64 now, __u32 syns,
-		    __u32 pkts, __u32 icmp)
-{
-	__u32 *syn_v[] = { w->syn, w->pkts }, *icmp_v[] = { w->icmp },
-	      *conn_v[] = { w->conn };
-	unsigned int s;
-
-	if (syns || pkts) {
-		s = ring_slot(&w->syn_r, syn_v, 2, d->w_syn, now);
-		w->syn[s] = sat32((__u64)w->syn[s] + syns);
-		w->pkts[s] = sat32((__u64)w->pkts[s] + pkts);
-	}
-	if (icmp) {
-		s = ring_slot(&w->icmp_r, icmp_v, 1, d->w_icmp, now);
-		w->icmp[s] = sat32((__u64)w->icmp[s] + icmp);
-	}
-	if (syns) {
-		s = ring_slot(&w->conn_r, conn_v, 1, d->w_conn, now);
-		w->conn[s] = sat32((__u64)w->conn[s] + syns);
-	}
 }
 
 /* Points e at the entry of a in table head, added zeroed if new; NULL: OOM. */
@@ -348,6 +266,8 @@ static void src_update(struct xg_detector *d, struct src *s,
 	s->tcp_ports = x->tcp_ports;
 	s->udp_ports = x->udp_ports;
 	s->active = dpkts || dsyn || dicmp;
+	if (s->in_gen != d->gen)
+		d->nseen++;
 	s->in_gen = d->gen;
 
 	/* Lifted: what it did before its ban was paid for. */
@@ -362,7 +282,7 @@ static void src_update(struct xg_detector *d, struct src *s,
 	if (!s->win)
 		s->win = calloc(1, sizeof(*s->win));
 	if (s->win)
-		win_add(d, s->win, now, dsyn, sat32(dpkts), dicmp);
+		xg_win_add(s->win, &d->w, now, dsyn, xg_sat32(dpkts), dicmp);
 }
 
 static void found(struct finding *f, int *n, enum xg_kind kind, __u64 value,
@@ -385,12 +305,12 @@ static int findings(const struct xg_detector *d, const struct src *s,
 	int n = 0;
 
 	if (s->win) {
-		pkts_w = ring_sum(&s->win->syn_r, s->win->pkts, d->w_syn,
-				  c->syn_window_ns, now);
-		icmp_w = ring_sum(&s->win->icmp_r, s->win->icmp, d->w_icmp,
-				  c->icmp_window_ns, now);
-		conn_w = ring_sum(&s->win->conn_r, s->win->conn, d->w_conn,
-				  c->conn_window_ns, now);
+		pkts_w = xg_ring_sum(&s->win->syn_r, s->win->pkts, d->w.syn,
+				     c->syn_window_ns, now);
+		icmp_w = xg_ring_sum(&s->win->icmp_r, s->win->icmp, d->w.icmp,
+				     c->icmp_window_ns, now);
+		conn_w = xg_ring_sum(&s->win->conn_r, s->win->conn, d->w.conn,
+				     c->conn_window_ns, now);
 		/* SYNs are packets too; a counter lagging SYNs is all SYN. */
 		if (pkts_w < syn_w)
 			pkts_w = syn_w;
@@ -521,8 +441,8 @@ static void src_judge(struct xg_detector *d, struct src *s, __u64 now,
 	int n, i;
 
 	if (s->win)
-		syn_w = ring_sum(&s->win->syn_r, s->win->syn, d->w_syn,
-				 c->syn_window_ns, now);
+		syn_w = xg_ring_sum(&s->win->syn_r, s->win->syn, d->w.syn,
+				    c->syn_window_ns, now);
 	/*
 	 * A source at syn_rate explains a destination's SYN count, so no
 	 * spoofed alarm while its SYNs can still be in that window. One poll
@@ -572,12 +492,12 @@ static void dst_update(struct xg_detector *d, const struct xg_dst_sample *x,
 	t->in_gen = d->gen;
 	if (delta) {
 		vals[0] = t->v;
-		s = ring_slot(&t->r, vals, 1, d->w_syn, now);
-		t->v[s] = sat32((__u64)t->v[s] + delta);
+		s = xg_ring_slot(&t->r, vals, 1, d->w.syn, now);
+		t->v[s] = xg_sat32((__u64)t->v[s] + delta);
 		t->last_active_ns = now;
 	}
 
-	w = ring_sum(&t->r, t->v, d->w_syn, c->syn_window_ns, now);
+	w = xg_ring_sum(&t->r, t->v, d->w.syn, c->syn_window_ns, now);
 	if (w < c->spoof_syn_rate || now < d->hot_until ||
 	    (t->alerted && now - t->alerted_ns < c->realert_ns))
 		return;
@@ -627,6 +547,7 @@ static void gc(struct xg_detector *d, __u64 now)
 			continue;
 		free(s->win);
 		s->win = NULL;
+		/* Not in this poll's input, so not in the next poll's hint. */
 		if (s->in_gen != d->gen)
 			TBL_DEL(d->srcs, s);
 	}
@@ -647,11 +568,6 @@ static bool cfg_valid(const struct xg_detect_cfg *c)
 	       c->syn_ratio >= 0 && c->syn_ratio <= 1;
 }
 
-static __u64 slot_width(__u64 win)
-{
-	return (win + XG_SLOTS - 2) / (XG_SLOTS - 1);
-}
-
 struct xg_detector *xg_detector_new(const struct xg_detect_cfg *cfg)
 {
 	struct xg_detector *d;
@@ -664,9 +580,9 @@ struct xg_detector *xg_detector_new(const struct xg_detect_cfg *cfg)
 	if (!d)
 		return NULL;
 	d->cfg = *cfg;
-	d->w_syn = slot_width(cfg->syn_window_ns);
-	d->w_icmp = slot_width(cfg->icmp_window_ns);
-	d->w_conn = slot_width(cfg->conn_window_ns);
+	d->w.syn = xg_slot_width(cfg->syn_window_ns);
+	d->w.icmp = xg_slot_width(cfg->icmp_window_ns);
+	d->w.conn = xg_slot_width(cfg->conn_window_ns);
 	d->min_win = min_u64(min_u64(cfg->syn_window_ns, cfg->icmp_window_ns),
 			     cfg->conn_window_ns);
 	d->max_win = max_u64(max_u64(cfg->syn_window_ns, cfg->icmp_window_ns),
@@ -694,6 +610,8 @@ void xg_detector_free(struct xg_detector *d)
 		TBL_DEL(d->hist, h);
 	HASH_ITER(hh, d->dsts, t, ttmp)
 		TBL_DEL(d->dsts, t);
+	free(d->prev.v);
+	free(d->next.v);
 	free(d);
 }
 
@@ -710,12 +628,91 @@ static void drop_gone(struct xg_detector *d, __u64 now)
 {
 	struct src *s, *stmp;
 
+	/*
+	 * Every source we hold was in this poll's input (the steady state):
+	 * none is gone, and the walk below would skip each one.
+	 */
+	if (d->nseen == HASH_COUNT(d->srcs))
+		return;
+	/* Frees only sources not in this poll's input: none in its hint. */
 	HASH_ITER(hh, d->srcs, s, stmp) {
 		if (s->in_gen == d->gen || (s->ban_until && now < s->ban_until))
 			continue;
 		free(s->win);
 		TBL_DEL(d->srcs, s);
 	}
+}
+
+/*
+ * Sizes d->next for n sources. Its contents are dead (the previous poll's
+ * previous input), so a new buffer need not copy them; one far too large
+ * for the input (a flood over) is given back. False: no hint this poll.
+ */
+static bool hint_reserve(struct xg_detector *d, size_t n)
+{
+	struct hint_buf *b = &d->next;
+	size_t cap = n + n / 8 + 16;
+
+	b->n = 0;
+	if (n >= UINT32_MAX) /* struct src's hint_idx */
+		return false;
+	if (n <= b->cap && b->cap / 4 <= cap)
+		return true;
+	free(b->v);
+	b->v = malloc(cap * sizeof(*b->v));
+	b->cap = b->v ? cap : 0;
+	return b->v;
+}
+
+/*
+ * Starts loading the source at b->v[k + PF_SRC], and the window at PF_WIN.
+ * Always inlined: gcc 12 -O2 finds that a call to a function doing nothing
+ * but prefetches has no effect, and drops it.
+ */
+static inline __attribute__((always_inline)) void
+hint_prefetch(const struct hint_buf *b, size_t k, bool win)
+{
+	const char *w;
+	size_t l;
+
+	if (k + PF_SRC < b->n) {
+		const struct src *s = b->v[k + PF_SRC].s;
+
+		/* What polling and judging read: addr up to win. */
+		__builtin_prefetch(s);
+		__builtin_prefetch((const char *)s + 64);
+		__builtin_prefetch(&s->win);
+	}
+	if (!win || k + PF_WIN >= b->n || !b->v[k + PF_WIN].s->win)
+		return;
+	w = (const char *)b->v[k + PF_WIN].s->win;
+	for (l = 0; l < sizeof(struct xg_win); l += 64)
+		__builtin_prefetch(w + l);
+	__builtin_prefetch(w + sizeof(struct xg_win) - 1);
+}
+
+/*
+ * TBL_GET() of a, the hint asked first (its s is the table's for its addr).
+ * *pos walks d->prev along the input; after a mismatch (a source inserted
+ * or removed in between) it goes on just past the source looked up, if
+ * prev holds that.
+ */
+static struct src *src_find(struct xg_detector *d, const struct xg_addr *a,
+			    size_t *pos)
+{
+	const struct hint_buf *p = &d->prev;
+	struct src *s;
+
+	if (*pos < p->n && !memcmp(&p->v[*pos].addr, a, sizeof(*a))) {
+		/* Not the window: only an active source's update reads it. */
+		hint_prefetch(p, *pos, false);
+		return p->v[(*pos)++].s;
+	}
+	TBL_GET(d->srcs, a, s);
+	/* A stale hint_idx (another poll's, a new source's 0) fails this. */
+	if (s && s->hint_idx < p->n && p->v[s->hint_idx].s == s)
+		*pos = s->hint_idx + 1;
+	return s;
 }
 
 /* Queues s once per poll, in input order; clears last poll's snapshot. */
@@ -741,13 +738,29 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 	__u64 gap = d->polled && now_ns > d->last_poll_ns ?
 			    now_ns - d->last_poll_ns :
 			    0;
-	size_t i;
+	struct hint_buf *nb = &d->next, tmp;
+	bool hint = hint_reserve(d, nsrc);
+	size_t i, pos = 0;
 
 	d->gen++;
+	d->nseen = 0;
+	/*
+	 * d->next gets every source of this input, duplicates too, each with
+	 * in_gen == gen from here to the end of the poll. Nothing frees such
+	 * a source: drop_gone() and gc() free only sources with in_gen != gen,
+	 * TBL_GET() on OOM only the entry it just made, and no other entry
+	 * point frees any. So each pointer in it is still valid when the next
+	 * poll reads it as d->prev. A new path freeing a source between polls
+	 * must set d->prev.n = 0 first.
+	 */
 	for (i = 0; i < nsrc; i++) {
-		TBL_GET(d->srcs, &src[i].addr, s);
+		s = src_find(d, &src[i].addr, &pos);
 		if (!s)
 			continue;
+		if (hint) {
+			s->hint_idx = nb->n;
+			nb->v[nb->n++] = (struct hint){ src[i].addr, s };
+		}
 		touch(d, s, &tail);
 		src_update(d, s, &src[i], now_ns);
 	}
@@ -759,12 +772,23 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 		s->est += conn[i].established;
 	}
 
-	for (s = touched; s; s = s->next_touched)
+	/*
+	 * touched is nb in order but for duplicates and, at its end, sources
+	 * only in conn: prefetching nb's i-th for touched's i-th is close, and
+	 * a wrong guess costs only the prefetch.
+	 */
+	for (s = touched, i = 0; s; s = s->next_touched, i++) {
+		hint_prefetch(nb, i, true);
 		src_judge(d, s, now_ns, gap, allowed, emit, ctx);
+	}
 
 	/* After every source, so a single-source flood is known as such. */
 	for (i = 0; i < ndst; i++)
 		dst_update(d, &dst[i], now_ns, emit, ctx);
+
+	tmp = d->prev;
+	d->prev = d->next;
+	d->next = tmp;
 
 	d->polled = true;
 	d->last_poll_ns = now_ns;

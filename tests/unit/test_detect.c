@@ -1232,6 +1232,242 @@ static void test_benign(void **state)
 	}
 }
 
+/* ---- the source-order hint ---- */
+
+/*
+ * The detector finds last poll's sources by walking last poll's input in
+ * step with this one's, and falls back to its hash table where they part.
+ * Whatever the order, the decisions must be those of the table alone: so a
+ * detector fed the kernel's way (a stable order, sources inserted, removed,
+ * once reordered, some twice in one input) must decide as one fed the same
+ * samples shuffled anew every poll, where the walk all but never matches.
+ * Event order follows input order, so the events are compared sorted.
+ */
+#define HINT_SRCS 600
+#define HINT_POLLS 80
+#define HINT_CONNS 16
+
+struct evlog {
+	struct xg_event *v;
+	size_t n, cap;
+};
+
+static void log_event(const struct xg_event *ev, void *ctx)
+{
+	struct evlog *l = ctx;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		assert_non_null(l->v);
+	}
+	l->v[l->n++] = *ev;
+}
+
+static bool hint_allowed(const struct xg_addr *a, void *ctx)
+{
+	(void)ctx;
+	return a->a[15] % 37 == 3;
+}
+
+#define CMP(x, y)                                  \
+	do {                                       \
+		if ((x) != (y))                    \
+			return (x) < (y) ? -1 : 1; \
+	} while (0)
+
+/* A total order on everything an event says (proto: static strings). */
+static int ev_cmp(const void *pa, const void *pb)
+{
+	const struct xg_event *a = pa, *b = pb;
+	int r;
+
+	CMP(a->ts_ns, b->ts_ns);
+	r = memcmp(&a->src, &b->src, sizeof(a->src));
+	if (r)
+		return r;
+	r = memcmp(&a->dst, &b->dst, sizeof(a->dst));
+	if (r)
+		return r;
+	CMP(a->type, b->type);
+	CMP(a->kind, b->kind);
+	CMP(a->has_src, b->has_src);
+	CMP(a->has_dst, b->has_dst);
+	CMP(a->value, b->value);
+	CMP(a->threshold, b->threshold);
+	CMP(a->window_ns, b->window_ns);
+	CMP(a->ttl_ns, b->ttl_ns);
+	CMP(a->repeat, b->repeat);
+	CMP(a->reason, b->reason);
+	return strcmp(a->proto ? a->proto : "", b->proto ? b->proto : "");
+}
+
+static __u32 lcg(__u32 *seed)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return *seed >> 8;
+}
+
+/* Gone from the kernel for 7 polls in every 63, at its own phase. */
+static bool hint_gone(unsigned int k, unsigned int p)
+{
+	return ((p + k) / 7) % 9 == 0 && k % 3;
+}
+
+/*
+ * Source k's traffic at poll p: a steady SYN rate (a few reach syn_rate),
+ * packets enough for some to pass the SYN share test, one 100-SYN burst at
+ * a poll of its own, echoes for some, a port sketch for others; some polls
+ * idle. So sources trip different kinds at different polls with values
+ * their own, and bans (3 s) end and repeat within the run.
+ */
+static void hint_traffic(struct xg_src_sample *s, unsigned int k,
+			 unsigned int p, __u64 now)
+{
+	__u32 syns = k % 23, icmp = k % 41 == 1 ? 25 : 0;
+
+	if ((p * 3 + k) % 5 == 0)
+		return;
+	if ((k * 7) % HINT_POLLS == p)
+		syns += 100;
+	src_add(s, now, syns, icmp, (k / 3) % 200);
+	s->tcp_ports = k % 13 == 0 ? 30 : k % 20;
+	s->udp_ports = k % 17 == 0 ? 26 : 0;
+}
+
+static void test_hint_order(void **state)
+{
+	static struct xg_src_sample x[HINT_SRCS], in[HINT_SRCS + 8],
+		sh[HINT_SRCS + 8];
+	unsigned int order[HINT_SRCS], k, p, i, n, tmp;
+	struct xg_conn_count cc[HINT_CONNS];
+	struct evlog la = {}, lb = {};
+	struct xg_detector *a, *b;
+	size_t nban = 0, nrep = 0, nsup = 0;
+	struct xg_detect_cfg c;
+	__u32 seed = 1;
+	__u64 now = T0;
+
+	(void)state;
+	xg_detect_defaults(&c);
+	c.ban_ttl_ns = SEC(3);
+	a = xg_detector_new(&c);
+	b = xg_detector_new(&c);
+	assert_non_null(a);
+	assert_non_null(b);
+	for (k = 0; k < HINT_SRCS; k++) {
+		src_init(&x[k], HOST + k, T0 - SEC(30));
+		order[k] = k;
+	}
+	for (p = 0; p < HINT_POLLS; p++, now += POLL) {
+		if (p == HINT_POLLS / 2) {
+			/* The kernel's table resized: a new slot order. */
+			for (k = 0; k < HINT_SRCS / 2; k++) {
+				tmp = order[k];
+				order[k] = order[HINT_SRCS - 1 - k];
+				order[HINT_SRCS - 1 - k] = tmp;
+			}
+		}
+		for (n = 0, k = 0; k < HINT_SRCS; k++) {
+			i = order[k];
+			if (hint_gone(i, p)) {
+				/* Back later as a new map entry: from 0. */
+				src_init(&x[i], HOST + i, now + POLL - MS(50));
+				continue;
+			}
+			if (p)
+				hint_traffic(&x[i], i, p, now);
+			in[n++] = x[i];
+			/* Now and then one address twice in one read. */
+			if (p % 10 == 3 && i % 101 == 0)
+				in[n++] = x[i];
+		}
+		memcpy(sh, in, n * sizeof(*in));
+		for (k = n - 1; k > 0; k--) {
+			struct xg_src_sample t = sh[k];
+
+			i = lcg(&seed) % (k + 1);
+			sh[k] = sh[i];
+			sh[i] = t;
+		}
+		/* Sockets, some from addresses in no source sample. */
+		for (k = 0; k < HINT_CONNS; k++) {
+			cc[k].addr =
+				ip4(HOST + (k * 53 + p) % (HINT_SRCS + 40));
+			cc[k].established = 90 + k;
+		}
+		xg_detector_poll(a, now, in, n, NULL, 0, cc, HINT_CONNS,
+				 hint_allowed, log_event, &la);
+		xg_detector_poll(b, now, sh, n, NULL, 0, cc, HINT_CONNS,
+				 hint_allowed, log_event, &lb);
+		if (xg_detector_tracked(a) != xg_detector_tracked(b))
+			fail_msg("poll %u: tracking %zu sources, want %zu", p,
+				 xg_detector_tracked(a),
+				 xg_detector_tracked(b));
+	}
+
+	assert_int_equal(la.n, lb.n);
+	qsort(la.v, la.n, sizeof(*la.v), ev_cmp);
+	qsort(lb.v, lb.n, sizeof(*lb.v), ev_cmp);
+	for (i = 0; i < la.n; i++) {
+		if (ev_cmp(&la.v[i], &lb.v[i]))
+			fail_msg("event %u of %zu differs", i, la.n);
+		nban += la.v[i].type == XG_EV_BAN;
+		nrep += la.v[i].type == XG_EV_BAN && la.v[i].repeat > 1;
+		nsup += la.v[i].type == XG_EV_SUPPRESSED;
+	}
+	print_message("  %zu events: %zu bans (%zu repeats), %zu suppressed\n",
+		      la.n, nban, nrep, nsup);
+	/* Enough going on for a mixed-up source to show. */
+	assert_true(nban >= 100 && nrep >= 10 && nsup >= 5);
+	free(la.v);
+	free(lb.v);
+	xg_detector_free(a);
+	xg_detector_free(b);
+}
+
+/*
+ * One address twice in one input (the kernel never does it, but the
+ * detector must not care how it finds the source): each copy updates the
+ * one source in turn, so identical copies count once, and the source is
+ * tracked once, wherever the second copy sits from poll to poll.
+ */
+static void test_hint_duplicate(void **state)
+{
+	struct xg_src_sample s[2], in[3];
+	unsigned int p;
+	struct sim m;
+
+	(void)state;
+	sim_start(&m, NULL);
+	src_init(&s[0], HOST, T0 - SEC(5));
+	src_init(&s[1], HOST + 1, T0 - SEC(5));
+	for (p = 0; p < 5; p++) {
+		if (p) {
+			m.now += POLL;
+			src_add(&s[0], m.now, 30, 0, 0);
+			src_add(&s[1], m.now, 1, 0, 10);
+		}
+		/* X Y X, then X X Y, Y X X, X Y X, ... */
+		in[p % 3] = s[1];
+		in[(p + 1) % 3] = s[0];
+		in[(p + 2) % 3] = s[0];
+		sim_poll(&m, in, 3, NULL, 0, NULL, 0);
+		assert_int_equal(xg_detector_tracked(m.d), 2);
+		expect_nevents(&m, p < 4 ? 0 : 2, "duplicate");
+	}
+	/* 4 polls of 30 SYNs, each counted once. */
+	assert_int_equal(m.ev[0].kind, XG_KIND_SYN_FLOOD);
+	assert_int_equal(m.ev[0].value, 120);
+	assert_int_equal(m.ev[1].type, XG_EV_BAN);
+	/* Y gone from the kernel: two inputs, yet one of two sources left. */
+	m.now += POLL;
+	in[1] = in[0] = s[0];
+	sim_poll(&m, in, 2, NULL, 0, NULL, 0);
+	assert_int_equal(xg_detector_tracked(m.d), 1);
+	xg_detector_free(m.d);
+}
+
 /* ---- names and configuration ---- */
 
 static void test_names(void **state)
@@ -1305,6 +1541,8 @@ int main(void)
 		cmocka_unit_test(test_idle_sketch),
 		cmocka_unit_test(test_scan_seen_late),
 		cmocka_unit_test(test_benign),
+		cmocka_unit_test(test_hint_order),
+		cmocka_unit_test(test_hint_duplicate),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bad_cfg),
 	};

@@ -30,7 +30,7 @@ const volatile __u32 sample_rate = 10; /* drop samples per CPU per second */
  */
 const volatile __u32 scan_trip_bits = 0;
 const volatile __u64 scan_ban_ttl_ns = 0;
-/* The source table's hash seed and bucket mask (struct xg_meta has both). */
+/* The source table's hash seed (kept in struct xg_meta) and bucket mask. */
 const volatile __u64 src_seed = 0;
 const volatile __u32 src_mask = XG_SRC_BUCKETS_DEFAULT - 1;
 

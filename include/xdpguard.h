@@ -155,7 +155,6 @@ struct xg_meta {
 	__u64 full_bans; /* bans refused because the bans map was full */
 	__u64 full_prefixes; /* prefix bans refused: ban_prefixes was full */
 	__u64 src_seed; /* xg_src_bucket()'s seed for src_stats, as loaded */
-	__u64 src_mask; /* and its bucket mask (buckets - 1) */
 };
 
 /* Value of the allowlist trie (the kernel only tests for presence). */
@@ -249,6 +248,18 @@ static inline __u64 xg_mix64(__u64 x)
 static inline __u32 xg_src_bucket(const __u64 a[2], __u64 seed, __u32 mask)
 {
 	return (__u32)xg_mix64(xg_mix64(a[0] ^ seed) ^ a[1]) & mask;
+}
+
+/* The way of bucket bk that holds address k, or -1 (user space, tests). */
+static inline int xg_src_way(const struct xg_src_bucket *bk, const __u64 k[2])
+{
+	int w;
+
+	for (w = 0; w < XG_SRC_WAYS; w++)
+		if (bk->w[w].s.first_ns && bk->w[w].key[0] == k[0] &&
+		    bk->w[w].key[1] == k[1])
+			return w;
+	return -1;
 }
 
 /*

@@ -20,6 +20,7 @@
 
 #include "common.h"
 #include "loader.h"
+#include "prefixes.h"
 #include "privs.h"
 #include "vgen.h"
 #include "xdpguard.skel.h"
@@ -67,14 +68,13 @@ static __u64 src_seed(void)
 {
 	struct xg_meta m = {};
 	char path[256];
-	__u32 zero = 0;
 	__u64 seed = 0;
 	int fd;
 
 	if (!xg_pin_path(path, sizeof(path), XG_MAP_META)) {
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
-			if (!bpf_map_lookup_elem(fd, &zero, &m))
+			if (!xg_meta_read(fd, &m))
 				seed = m.src_seed;
 			close(fd);
 		}
@@ -85,18 +85,28 @@ static __u64 src_seed(void)
 	return seed;
 }
 
-/* Records the seed and size the program was loaded with. */
+/*
+ * Records the seed the program was loaded with. Under the lists lock, as
+ * every writer of meta: a CLI import raising prefix_entries meanwhile must
+ * not be undone by this read-modify-write.
+ */
 static int meta_record(struct xdpguard_bpf *skel)
 {
-	int fd = bpf_map__fd(skel->maps.meta);
+	int fd = bpf_map__fd(skel->maps.meta), lock, err;
 	struct xg_meta m;
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(fd, &zero, &m))
-		return -errno;
-	m.src_seed = skel->rodata->src_seed;
-	m.src_mask = skel->rodata->src_mask;
-	return bpf_map_update_elem(fd, &zero, &m, BPF_ANY) ? -errno : 0;
+	lock = xg_lists_lock(true);
+	if (lock < 0)
+		return lock;
+	err = xg_meta_read(fd, &m);
+	if (!err) {
+		m.src_seed = skel->rodata->src_seed;
+		if (bpf_map_update_elem(fd, &zero, &m, BPF_ANY))
+			err = -errno;
+	}
+	xg_lists_unlock(lock);
+	return err;
 }
 
 int xg_load(struct xg_loader *l, const struct xg_load_opts *o)

@@ -18,22 +18,33 @@
 
 #define BATCH 4096
 
-static int open_pin(const char *name, int *fd, bool ro)
+/* fd of the pinned map name, or -errno; prints nothing. */
+static int get_pin(const char *name, bool ro, char *path, size_t len)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, opts,
 		    .file_flags = ro ? BPF_F_RDONLY : 0);
+	int err = xg_pin_path(path, len, name), fd;
+
+	if (err)
+		return err;
+	fd = bpf_obj_get_opts(path, &opts);
+	return fd >= 0 ? fd : -errno;
+}
+
+static int open_pin(const char *name, int *fd, bool ro)
+{
 	char path[256];
 	int err;
 
-	err = xg_pin_path(path, sizeof(path), name);
-	if (err) {
+	*fd = get_pin(name, ro, path, sizeof(path));
+	if (*fd >= 0)
+		return 0;
+	err = *fd;
+	*fd = -1;
+	if (err == -ENAMETOOLONG) {
 		xg_err("pin path under %s is too long", xg_pin_dir());
 		return err;
 	}
-	*fd = bpf_obj_get_opts(path, &opts);
-	if (*fd >= 0)
-		return 0;
-	err = -errno;
 	if (err == -ENOENT)
 		xg_err("xdpguard is not loaded: no %s pinned under %s (start it with 'xdpguard run -i IFACE')",
 		       name, xg_pin_dir());
@@ -65,14 +76,9 @@ static int maps_open(struct xg_maps *m, bool ro)
 		return err;
 	}
 	/* Optional: only what status and metrics show comes from it. */
-	if (!xg_pin_path(path, sizeof(path), XG_MAP_ADMIT_STATE)) {
-		LIBBPF_OPTS(bpf_obj_get_opts, opts,
-			    .file_flags = ro ? BPF_F_RDONLY : 0);
-
-		m->admit = bpf_obj_get_opts(path, &opts);
-		if (m->admit < 0)
-			m->admit = -1;
-	}
+	m->admit = get_pin(XG_MAP_ADMIT_STATE, ro, path, sizeof(path));
+	if (m->admit < 0)
+		m->admit = -1;
 	return 0;
 }
 
@@ -153,49 +159,33 @@ int xg_read_counters(int fd, struct xg_counter out[XG_CNT__MAX])
 	return 0;
 }
 
-/* Merges per-CPU copies; sk (may be NULL) gets this window's sketches. */
-static void merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
-		      struct xg_src_sample *out, struct xg_src_sketch *sk)
+/*
+ * One slot as a sample; sk (may be NULL) gets its sketches. Only this port
+ * window's sketches count: older ones are history and read as no ports.
+ */
+static void slot_sample(const struct xg_src_slot *sl, __u32 epoch,
+			struct xg_src_sample *out, struct xg_src_sketch *sk)
 {
-	__u64 tcp[XG_PORT_WORDS] = {}, udp[XG_PORT_WORDS] = {};
-	int c, w;
+	static const __u64 none[XG_PORT_WORDS];
+	const struct xg_src_stats *s = &sl->s;
+	bool cur = s->port_epoch == epoch;
+	const __u64 *tcp = cur ? s->tcp_ports : none;
+	const __u64 *udp = cur ? s->udp_ports : none;
 
-	memset(out, 0, sizeof(*out));
-	for (c = 0; c < ncpus; c++) {
-		const struct xg_src_stats *s = &pcpu[c];
-
-		if (!s->pkts)
-			continue;
-		out->pkts += s->pkts;
-		out->bytes += s->bytes;
-		out->syns += s->syns;
-		out->icmp_echo += s->icmp_echo;
-		out->udp += s->udp;
-		if (!out->first_ns ||
-		    (s->first_ns && s->first_ns < out->first_ns))
-			out->first_ns = s->first_ns;
-		if (s->last_ns > out->last_ns)
-			out->last_ns = s->last_ns;
-		/* Only this window's sketches: older ones are history. */
-		if (s->port_epoch != epoch)
-			continue;
-		for (w = 0; w < XG_PORT_WORDS; w++) {
-			tcp[w] |= s->tcp_ports[w];
-			udp[w] |= s->udp_ports[w];
-		}
-	}
+	memcpy(out->addr.a, sl->key, sizeof(out->addr.a));
+	out->pkts = s->pkts;
+	out->bytes = s->bytes;
+	out->syns = s->syns;
+	out->icmp_echo = s->icmp_echo;
+	out->udp = s->udp;
+	out->first_ns = s->first_ns;
+	out->last_ns = s->last_ns;
 	out->tcp_ports = xg_ports_estimate(tcp);
 	out->udp_ports = xg_ports_estimate(udp);
 	if (sk) {
-		memcpy(sk->tcp, tcp, sizeof(tcp));
-		memcpy(sk->udp, udp, sizeof(udp));
+		memcpy(sk->tcp, tcp, sizeof(sk->tcp));
+		memcpy(sk->udp, udp, sizeof(sk->udp));
 	}
-}
-
-void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
-		  struct xg_src_sample *out)
-{
-	merge_src(pcpu, ncpus, epoch, out, NULL);
 }
 
 int xg_map_dump(int fd, size_t ksize, size_t vsize, void **keys, void **vals,
@@ -367,10 +357,8 @@ int xg_src_reader_read(struct xg_src_reader *r, int fd, __u32 port_shift,
 			if (got >= r->cap &&
 			    reader_grow(r, got + 1024, sketches))
 				return -ENOMEM;
-			merge_src(&sl->s, 1, epoch, &r->src[got],
-				  sketches ? &r->sk[got] : NULL);
-			memcpy(r->src[got].addr.a, sl->key,
-			       sizeof(r->src[got].addr.a));
+			slot_sample(sl, epoch, &r->src[got],
+				    sketches ? &r->sk[got] : NULL);
 			r->slot[got++] = sl;
 		}
 	}

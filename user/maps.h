@@ -93,8 +93,4 @@ int xg_map_dump(int fd, size_t ksize, size_t vsize, void **keys, void **vals,
 /* Number of entries and capacity of a map, for fill levels. */
 int xg_map_fill(int fd, __u32 *entries, __u32 *max_entries);
 
-/* Merges per-CPU copies of one source (pure; exposed for tests). */
-void xg_merge_src(const struct xg_src_stats *pcpu, int ncpus, __u32 epoch,
-		  struct xg_src_sample *out);
-
 #endif /* XG_MAPS_H */

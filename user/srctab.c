@@ -2,7 +2,7 @@
 /*
  * The source table mapped into user space. A BPF_F_MMAPABLE array's values
  * start at offset 0 of the mapping, each value_size bytes (a multiple of 8:
- * struct xg_src_bucket is 512), so bucket i is at i * 512.
+ * struct xg_src_bucket is 384), so bucket i is at i * 384.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -100,38 +100,4 @@ __u32 xg_srctab_count(const struct xg_srctab *t)
 		for (w = 0; w < XG_SRC_WAYS; w++)
 			n += !!t->b[i].w[w].s.first_ns;
 	return n;
-}
-
-struct xg_src_slot *xg_srctab_find(const struct xg_srctab *t,
-				   const struct xg_addr *a, __u64 seed)
-{
-	struct xg_src_bucket *bk;
-	__u64 k[2];
-	int w;
-
-	if (!t->nb)
-		return NULL;
-	memcpy(k, a->a, sizeof(k));
-	bk = &t->b[xg_src_bucket(k, seed, t->nb - 1)];
-	for (w = 0; w < XG_SRC_WAYS; w++)
-		if (bk->w[w].s.first_ns && bk->w[w].key[0] == k[0] &&
-		    bk->w[w].key[1] == k[1])
-			return &bk->w[w];
-	return NULL;
-}
-
-void xg_srctab_clear(struct xg_srctab *t)
-{
-	memset(t->b, 0, (size_t)t->nb * sizeof(*t->b));
-}
-
-int xg_srctab_seed(int meta_fd, __u64 *seed)
-{
-	struct xg_meta m;
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(meta_fd, &zero, &m))
-		return -errno;
-	*seed = m.src_seed;
-	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * The source table (src_stats, struct xg_src_bucket) mapped into user
  * space: read in place, no syscall per entry. Writers: the XDP program
- * (counts, claims slots) and the daemon (frees idle slots).
+ * (counts, claims slots) and the daemon (frees idle slots, maps.c). Tests
+ * find one source with xg_src_way().
  */
 #ifndef XG_SRCTAB_H
 #define XG_SRCTAB_H
@@ -33,15 +34,5 @@ static inline __u32 xg_srctab_slots(const struct xg_srctab *t)
 {
 	return t->nb * XG_SRC_WAYS;
 }
-
-/* The slot of a in a table hashed with seed, or NULL. */
-struct xg_src_slot *xg_srctab_find(const struct xg_srctab *t,
-				   const struct xg_addr *a, __u64 seed);
-
-/* Frees every slot (a read-write mapping). */
-void xg_srctab_clear(struct xg_srctab *t);
-
-/* The table's seed as the loader recorded it in the pinned meta map. */
-int xg_srctab_seed(int meta_fd, __u64 *seed);
 
 #endif /* XG_SRCTAB_H */

@@ -146,12 +146,11 @@ static void read_src(const __u8 a[16], __u64 *pkts, __u64 *bytes)
 	b = xg_src_bucket(k, 0, skel->rodata->src_mask);
 	if (bpf_map_lookup_elem(fd_src, &b, &bk))
 		return;
-	for (w = 0; w < XG_SRC_WAYS; w++)
-		if (bk.w[w].s.first_ns && bk.w[w].key[0] == k[0] &&
-		    bk.w[w].key[1] == k[1]) {
-			*pkts = bk.w[w].s.pkts;
-			*bytes = bk.w[w].s.bytes;
-		}
+	w = xg_src_way(&bk, k);
+	if (w >= 0) {
+		*pkts = bk.w[w].s.pkts;
+		*bytes = bk.w[w].s.bytes;
+	}
 }
 
 static void setup(void)

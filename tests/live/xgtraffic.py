@@ -164,15 +164,18 @@ def mix64(x):
 
 def src_slot(pin_dir, addr):
     """addr's slot in the source table: its bucket (xg_src_bucket() with the
-    seed and mask the loader recorded in meta), looked up alone."""
+    seed the loader recorded in meta, over max_entries buckets), looked up
+    alone."""
     meta = bpftool_dump(pin_dir + "/meta")[0]["formatted"]["value"]
+    tab = json.loads(subprocess.check_output(
+        ["bpftool", "-j", "map", "show", "pinned", pin_dir + "/src_stats"]))
     key = ipaddress.ip_address(addr)
     if key.version == 4:
         key = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + key.packed)
     raw = key.packed
     a0 = int.from_bytes(raw[:8], "little")
     a1 = int.from_bytes(raw[8:], "little")
-    b = mix64(mix64(a0 ^ meta["src_seed"]) ^ a1) & 0xFFFFFFFF & meta["src_mask"]
+    b = mix64(mix64(a0 ^ meta["src_seed"]) ^ a1) & (tab["max_entries"] - 1)
     out = subprocess.check_output(
         ["bpftool", "-j", "map", "lookup", "pinned", pin_dir + "/src_stats",
          "key"] + [str(x) for x in b.to_bytes(4, "little")])

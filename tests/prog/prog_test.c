@@ -170,13 +170,11 @@ int src_find(int fd, const __u8 a[16], struct xg_src_stats *out)
 	b = xg_src_bucket(k, 0, info.max_entries - 1);
 	if (bpf_map_lookup_elem(fd, &b, &bk))
 		return -1;
-	for (w = 0; w < XG_SRC_WAYS; w++)
-		if (bk.w[w].s.first_ns && bk.w[w].key[0] == k[0] &&
-		    bk.w[w].key[1] == k[1]) {
-			*out = bk.w[w].s;
-			return 1;
-		}
-	return 0;
+	w = xg_src_way(&bk, k);
+	if (w < 0)
+		return 0;
+	*out = bk.w[w].s;
+	return 1;
 }
 
 int src_clear(int fd)

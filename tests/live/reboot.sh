@@ -55,8 +55,9 @@ check "the client passes" passes "$C" 10.77.0.1
 # A crash: what the periodic save had is what survives.
 check "ban 10.77.0.10 (the client) for 1h" xg "$V" ban 10.77.0.10 --ttl 1h
 check "unban the attacker" xg "$V" unban 10.77.0.66
-wait_for 5 grep -q '"10.77.0.10"' "$ST"
-ok $? "the change is saved within state_interval"
+# Both changes, not just the first: a save may fall between the two.
+wait_for 5 sh -c "grep -q '\"10.77.0.10\"' '$ST' && ! grep -q '\"10.77.0.66\"' '$ST'"
+ok $? "both changes are saved within state_interval"
 {
 	kill -KILL "$DAEMON_PID"
 	wait "$DAEMON_PID"

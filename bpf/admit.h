@@ -3,16 +3,28 @@
  * Admission to the source table. A spoofed flood makes every packet a new
  * source: each one then costs a bucket read in a table of 12 MiB (a cache
  * and TLB miss, ~100-300 ns on this project's VMs) and the eviction of a
- * real source's slot, for sources that never send twice. So each CPU may add at most admit_budget new sources per window of
- * 2^30 ns (1.07 s), enough for any real population of clients. Once that
- * is spent, the CPU is under pressure until the window ends: a source whose
- * verdict was not cached (a new one, or one pushed out of the cache) must
- * first show admit_pkts packets within 2^24 ns (16.8 ms) in a small per-CPU
- * count sketch, which stays in cache, before it is looked up at all. A
- * real attacker inside a flood sends thousands of packets a second and
- * earns its entry within milliseconds; a forged source sends one. Refused
- * packets still pass, still count per destination (the spoofed-flood
- * alarm), and are counted in admit_state.refused.
+ * real source's slot, for sources that never send twice. So each CPU may
+ * add at most admit_budget new sources per window of 2^30 ns (1.07 s),
+ * enough for any real population of clients. Once that is spent, the CPU is
+ * under pressure until the window ends: a source whose verdict was not
+ * cached (a new one, or one pushed out of the cache) must first be seen
+ * admit_pkts times in a row in its slot of a per-CPU sketch before it is
+ * looked up at all.
+ *
+ * A slot holds one source's fingerprint and count. Another source landing
+ * on it takes it over if it holds a single sighting, else takes one off
+ * the count: a forged source is seen once and so cannot displace a source
+ * that has shown it repeats. Counts, not timestamps, so there is no rate a
+ * source must reach: it must only come back before the flood has hit its
+ * slot more often than it has. With 32768 slots a source sending 50
+ * packets a second earns its entry within ~0.1 s of a 1.2 Mpps flood on
+ * the same CPU; forged sources earn none (only a 39-bit hash collision
+ * could make one look like a repeat). A count-per-window sketch cannot do
+ * this: its counters add up the forged sources that share them, so its
+ * threshold had to sit above what a flood piles up (12 packets in
+ * 16.8 ms), and slow scanners never reached it. Refused packets still pass,
+ * still count per destination (the spoofed-flood alarm), and are counted in
+ * admit_state.refused.
  */
 #ifndef XDPGUARD_ADMIT_H
 #define XDPGUARD_ADMIT_H
@@ -23,8 +35,10 @@
 #include "xdpguard.h"
 
 #define ADMIT_WIN_SHIFT 30
-#define SKETCH_WIN_SHIFT 24
-#define SKETCH_SLOTS 8192 /* u16 each: 16 KiB per CPU */
+/* A per-CPU array value is at most 32 KiB: the sketch is 4 of them. */
+#define ADMIT_PART_BITS 13
+#define ADMIT_PART_SLOTS (1u << ADMIT_PART_BITS)
+#define ADMIT_PARTS (1u << (XG_ADMIT_SLOT_BITS - ADMIT_PART_BITS))
 
 /* Set by the loader (rodata); 0 budget = admit every source. */
 const volatile __u32 admit_budget = XG_SRC_MAX_DEFAULT / 16;
@@ -39,14 +53,14 @@ struct {
 
 /* Per CPU: no atomics, and no cache line shared under a flood. */
 struct admit_sketch {
-	__u16 c[SKETCH_SLOTS]; /* window tag << 8 | packets (at most 255) */
+	__u32 c[ADMIT_PART_SLOTS]; /* fingerprint << 8 | sightings (<= 255) */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct admit_sketch);
-	__uint(max_entries, 1);
+	__uint(max_entries, ADMIT_PARTS);
 } admit_sketch SEC(".maps");
 
 enum admit_verdict {
@@ -54,15 +68,6 @@ enum admit_verdict {
 	ADMIT_BUDGET, /* look up; a new entry takes from the budget */
 	ADMIT_HEAVY, /* under pressure but heavy: look up, add if new */
 };
-
-/* Another multiplier than the verdict cache's: independent collisions. */
-static __always_inline __u32 sketch_index(const __u64 a[2])
-{
-	__u64 x = a[0] * 0xD6E8FEB86659FD93ULL ^ a[1];
-
-	x *= 0x9FB21C651E98DF25ULL;
-	return (__u32)(x >> 51) & (SKETCH_SLOTS - 1);
-}
 
 static __always_inline struct xg_admit_state *admit_get(__u64 now)
 {
@@ -76,27 +81,33 @@ static __always_inline struct xg_admit_state *admit_get(__u64 now)
 	return st;
 }
 
-/* Before the lookup of a source whose verdict was not cached. */
-static __always_inline int admit_check(struct xg_admit_state *st,
-				       const __u64 a[2], __u64 now)
+/* Before the lookup of a source (hash h) whose verdict was not cached. */
+static __always_inline int admit_check(struct xg_admit_state *st, __u64 h)
 {
-	__u16 tag = (now >> SKETCH_WIN_SHIFT & 0xff) << 8, v;
+	__u32 slot = xg_admit_slot(h), part = slot >> ADMIT_PART_BITS;
+	__u32 fp = xg_admit_fp(h), v, n = 0;
 	struct admit_sketch *sk;
-	__u32 zero = 0, i;
 
 	if (!admit_budget || !st || st->admitted < admit_budget)
 		return ADMIT_BUDGET;
-	sk = bpf_map_lookup_elem(&admit_sketch, &zero);
+	sk = bpf_map_lookup_elem(&admit_sketch, &part);
 	if (!sk)
 		return ADMIT_BUDGET;
-	i = sketch_index(a);
-	v = sk->c[i];
-	if ((v & 0xff00) != tag)
-		v = tag;
-	if ((v & 0xff) < 0xff)
-		v++;
-	sk->c[i] = v;
-	if ((v & 0xff) >= admit_pkts)
+	slot &= ADMIT_PART_SLOTS - 1;
+	v = sk->c[slot];
+	if (v >> 8 == fp) {
+		n = v & 0xff;
+		if (n < 0xff)
+			n++;
+		v = fp << 8 | n;
+	} else if ((v & 0xff) > 1) {
+		v--; /* a proven repeater loses one sighting, keeps its slot */
+	} else {
+		n = 1;
+		v = fp << 8 | 1;
+	}
+	sk->c[slot] = v;
+	if (n >= admit_pkts)
 		return ADMIT_HEAVY;
 	st->refused++;
 	return ADMIT_NO;

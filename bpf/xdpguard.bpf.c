@@ -291,6 +291,7 @@ static __always_inline int count_src(const struct xg_addr *src,
 				     const struct l4_info *l4, int cached)
 {
 	__u32 epoch = now >> port_win_shift, b, i, victim = 0;
+	__u64 h = xg_src_hash(a, src_seed); /* bucket and admission sketch */
 	struct xg_admit_state *st = NULL;
 	int trip = 0, how = ADMIT_BUDGET;
 	struct xg_src_bucket *bk;
@@ -299,11 +300,11 @@ static __always_inline int count_src(const struct xg_addr *src,
 
 	if (!cached) {
 		st = admit_get(now);
-		how = admit_check(st, a, now);
+		how = admit_check(st, h);
 		if (how == ADMIT_NO)
 			return 0;
 	}
-	b = xg_src_bucket(a, src_seed, src_mask);
+	b = (__u32)h & src_mask;
 	bk = bpf_map_lookup_elem(&src_stats, &b);
 	if (!bk)
 		return 1;

@@ -61,8 +61,11 @@ static inline __u32 xg_vcache_index(const __u64 a[2])
 	x *= 0xC2B2AE3D27D4EB4FULL;
 	return (__u32)(x >> 40) & (XG_VCACHE_SLOTS - 1);
 }
-/* Packets within 16.8 ms that earn a new source an entry under a flood. */
-#define XG_ADMIT_PKTS_DEFAULT 12
+/*
+ * Sightings in a row in its admission sketch slot that earn a new source an
+ * entry under a flood (a forged source is seen once).
+ */
+#define XG_ADMIT_PKTS_DEFAULT 3
 /* A cap, not a reservation: the trie allocates per entry (~200 B each). */
 #define XG_PREFIXES_MAX_DEFAULT 1048576
 
@@ -245,9 +248,32 @@ static inline __u64 xg_mix64(__u64 x)
 	return x ^ (x >> 31);
 }
 
+static inline __u64 xg_src_hash(const __u64 a[2], __u64 seed)
+{
+	return xg_mix64(xg_mix64(a[0] ^ seed) ^ a[1]);
+}
+
+/* The bucket takes the hash's low bits, the admission sketch its high ones. */
 static inline __u32 xg_src_bucket(const __u64 a[2], __u64 seed, __u32 mask)
 {
-	return (__u32)xg_mix64(xg_mix64(a[0] ^ seed) ^ a[1]) & mask;
+	return (__u32)xg_src_hash(a, seed) & mask;
+}
+
+/*
+ * The admission sketch (bpf/admit.h): 2^XG_ADMIT_SLOT_BITS u32 slots per
+ * CPU, each a 24-bit fingerprint of the source hash and an 8-bit count.
+ * Slot from the hash's top bits, fingerprint from bits 8-31: 39 bits in all
+ * must match, so forged sources do not add up to a repeat.
+ */
+#define XG_ADMIT_SLOT_BITS 15
+static inline __u32 xg_admit_slot(__u64 h)
+{
+	return (__u32)(h >> (64 - XG_ADMIT_SLOT_BITS));
+}
+
+static inline __u32 xg_admit_fp(__u64 h)
+{
+	return (__u32)(h >> 8) & 0xffffff;
 }
 
 /* The way of bucket bk that holds address k, or -1 (user space, tests). */
@@ -270,7 +296,7 @@ static inline int xg_src_way(const struct xg_src_bucket *bk, const __u64 k[2])
 struct xg_admit_state {
 	__u32 win; /* bpf_ktime_get_coarse_ns() >> 30 */
 	__u32 admitted; /* new entries in this window */
-	__u64 heavy; /* admitted over budget: admit_pkts packets seen */
+	__u64 heavy; /* admitted over budget: seen admit_pkts times */
 	__u64 refused; /* packets of new sources refused an entry */
 };
 

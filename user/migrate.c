@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "xdpguard.h"
 #include "vgen.h"
 #include "migrate.h"
 
@@ -101,9 +102,12 @@ int xg_migrate_prepare(struct bpf_object *obj, struct xg_migrate *mg)
 		/*
 		 * Counters only, placed by a hash of the table's size: a
 		 * table of another size or layout is started anew (its
-		 * sources are counted again from their next packet).
+		 * sources are counted again from their next packet). So is
+		 * the admission sketch, a few milliseconds of a flood's
+		 * history.
 		 */
-		if (!strcmp(name, "src_stats")) {
+		if (!strcmp(name, XG_MAP_SRC) ||
+		    !strcmp(name, XG_MAP_ADMIT_SKETCH)) {
 			close(fd);
 			if (unlink(path)) {
 				xg_err("cannot remove the old %s pin %s: %s",

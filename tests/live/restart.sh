@@ -8,7 +8,7 @@
 # detaches) lets packets through, so the method does see a gap.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_tools ping nsenter ip python3
+need_tools ping nsenter ip python3 bpftool
 ensure_bpffs
 
 make_lan
@@ -45,8 +45,17 @@ ok $? "restart 1: same settings"
 p1=$(prog_id)
 sleep 0.5
 stop_daemon
+# An older version's admission sketch (one 16 KiB slot array per CPU) in
+# the pin: scratch state, so it is replaced, not refused.
+sk=$XDPGUARD_PIN_DIR/admit_sketch
+rm -f "$sk"
+bpftool map create "$sk" type percpu_array key 4 value 16384 entries 1 \
+	name admit_sketch
+ok $? "an old-layout admit_sketch is pinned in place of the new one"
 start_daemon "$V" eth0 --keep-attached --state-file none --bans-max 131072
 ok $? "restart 2: a bigger ban map (the pinned one is migrated)"
+check "... and the old admission sketch was replaced by one of the new layout" \
+	sh -c "bpftool map show pinned '$sk' | grep -q 'value 32768B  max_entries 4 '"
 p2=$(prog_id)
 flood_result
 d1=$(drops)

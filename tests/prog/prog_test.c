@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Runs the verdict table and truncation sweeps through BPF_PROG_TEST_RUN. */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -575,11 +576,28 @@ static void run_sweep(const struct sweep *sw)
 	}
 }
 
+/*
+ * BPF_PROG_TEST_RUN runs on the calling CPU: the per-CPU verdict cache,
+ * admission budget and sketch a case builds up must stay the ones it
+ * meets, so the process stays where it started.
+ */
+static void pin_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		printf("# cannot stay on CPU %d: %s\n", cpu, strerror(errno));
+}
+
 int main(void)
 {
 	int i, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	pin_cpu();
 	skel = xdpguard_bpf__open_and_load();
 	if (!skel) {
 		err = -errno;

@@ -266,13 +266,16 @@ void run_vcache(void)
 }
 
 /*
- * Admission: a budget of BUDGET new sources per CPU and window, then
- * ADMIT packets within one sketch window (2^24 ns) to earn an entry. A
- * case takes well under a millisecond and starts at least 4 ms before a
- * sketch window ends, and 50 ms before a budget window (2^30 ns) does.
+ * Admission: a budget of BUDGET new sources per CPU and window, then ADMIT
+ * sightings in a row in the source's admission sketch slot to earn an
+ * entry. A case starts at least 50 ms before a budget window (2^30 ns)
+ * ends, and the process stays on one CPU (prog_test.c), so every frame
+ * meets the same per-CPU budget and sketch.
  */
 #define BUDGET 2
 #define ADMIT 4
+/* The object's own src_seed, which src_find() assumes too. */
+#define SEED 0ULL
 
 static int src_entries(int fd_src, const char *s, __u64 *pkts)
 {
@@ -281,86 +284,119 @@ static int src_entries(int fd_src, const char *s, __u64 *pkts)
 
 	addr_parse(s, a.a);
 	*pkts = 0;
-	/* Fast: the packets must stay within one sketch window. */
 	if (src_find(fd_src, a.a, &v) != 1)
 		return 0;
 	*pkts = v.pkts;
 	return 1;
 }
 
-static __u64 refused(int fd_st)
+/* Totals over CPUs of admit_state: refused packets, heavy admissions. */
+static void admit_totals(int fd_st, __u64 *refused, __u64 *heavy)
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
 	struct xg_admit_state v[ncpu];
 	__u32 zero = 0;
-	__u64 n = 0;
 
+	*refused = *heavy = 0;
 	if (bpf_map_lookup_elem(fd_st, &zero, v))
-		return 0;
-	for (c = 0; c < ncpu; c++)
-		n += v[c].refused;
-	return n;
+		return;
+	for (c = 0; c < ncpu; c++) {
+		*refused += v[c].refused;
+		*heavy += v[c].heavy;
+	}
 }
 
-static void admit_once(__u32 budget)
+static __u64 refused(int fd_st)
 {
-	const char *srcs[] = { "10.8.0.1", "10.8.0.2", "10.8.0.3" };
-	const struct step pass = PASS_;
-	struct xdpguard_bpf *skel = xdpguard_bpf__open();
-	const __u64 win = 1ULL << 30, margin = 50000000, swin = 1ULL << 24;
-	int fd_prog, fd_glob, fd_src, i;
-	__u64 pkts = 0;
+	__u64 r, h;
 
-	if (!skel) {
+	admit_totals(fd_st, &r, &h);
+	return r;
+}
+
+struct admit_run {
+	struct xdpguard_bpf *skel;
+	int fd_prog, fd_glob, fd_src, fd_st;
+};
+
+static int admit_load(struct admit_run *r, __u32 budget)
+{
+	const __u64 win = 1ULL << 30, margin = 50000000;
+
+	r->skel = xdpguard_bpf__open();
+	if (!r->skel) {
 		fail("cannot open the object: %s", strerror(errno));
-		return;
+		return -1;
 	}
-	skel->rodata->admit_budget = budget;
-	skel->rodata->admit_pkts = ADMIT;
-	if (xdpguard_bpf__load(skel)) {
+	r->skel->rodata->admit_budget = budget;
+	r->skel->rodata->admit_pkts = ADMIT;
+	if (xdpguard_bpf__load(r->skel)) {
 		fail("cannot load the object: %s", strerror(errno));
-		goto out;
+		xdpguard_bpf__destroy(r->skel);
+		return -1;
 	}
-	fd_prog = bpf_program__fd(skel->progs.xdpguard_prog);
-	fd_glob = bpf_map__fd(skel->maps.global_stats);
-	fd_src = bpf_map__fd(skel->maps.src_stats);
+	r->fd_prog = bpf_program__fd(r->skel->progs.xdpguard_prog);
+	r->fd_glob = bpf_map__fd(r->skel->maps.global_stats);
+	r->fd_src = bpf_map__fd(r->skel->maps.src_stats);
+	r->fd_st = bpf_map__fd(r->skel->maps.admit_state);
 	if (win - (coarse_ns() & (win - 1)) < margin) {
 		struct timespec ts = { 0, 2 * margin };
 
 		nanosleep(&ts, NULL);
 	}
-	while (swin - (coarse_ns() & (swin - 1)) < 4000000) {
-		struct timespec ts = { 0, 1000000 };
+	return 0;
+}
 
-		nanosleep(&ts, NULL);
+static int send_from(struct admit_run *r, const char *src)
+{
+	struct step st = PASS_;
+
+	st.src = src;
+	return run_one(r->fd_prog, r->fd_glob, &st);
+}
+
+/* Spends this window's budget on sources of 10.8.1.0/24. */
+static int spend_budget(struct admit_run *r)
+{
+	char a[32];
+	int i;
+
+	for (i = 0; i < BUDGET; i++) {
+		snprintf(a, sizeof(a), "10.8.1.%d", i + 1);
+		if (send_from(r, a))
+			return -1;
 	}
+	return 0;
+}
+
+static void admit_once(__u32 budget)
+{
+	const char *srcs[] = { "10.8.0.1", "10.8.0.2", "10.8.0.3" };
+	struct admit_run r;
+	__u64 pkts = 0;
+	int i;
+
+	if (admit_load(&r, budget))
+		return;
 	/* Three new sources, one packet each. */
-	for (i = 0; i < 3; i++) {
-		struct step st = pass;
-
-		st.src = srcs[i];
-		if (run_one(fd_prog, fd_glob, &st))
+	for (i = 0; i < 3; i++)
+		if (send_from(&r, srcs[i]))
 			goto out;
-	}
 	for (i = 0; i < 3; i++) {
 		int want = !budget || i < (int)budget;
 
-		if (src_entries(fd_src, srcs[i], &pkts) != want)
+		if (src_entries(r.fd_src, srcs[i], &pkts) != want)
 			fail("%s: %s an entry, expected %s", srcs[i],
 			     want ? "has not" : "has", want ? "one" : "none");
 	}
-	if (budget && refused(bpf_map__fd(skel->maps.admit_state)) != 1)
+	if (budget && refused(r.fd_st) != 1)
 		fail("admit_state.refused: %llu, expected 1",
-		     (unsigned long long)refused(
-			     bpf_map__fd(skel->maps.admit_state)));
+		     (unsigned long long)refused(r.fd_st));
 	/* The third keeps sending: its ADMIT-th packet earns the entry. */
 	for (i = 2; budget && i <= ADMIT; i++) {
-		struct step st = pass;
-
-		st.src = srcs[2];
-		if (run_one(fd_prog, fd_glob, &st))
+		if (send_from(&r, srcs[2]))
 			goto out;
-		if (src_entries(fd_src, srcs[2], &pkts) != (i == ADMIT))
+		if (src_entries(r.fd_src, srcs[2], &pkts) != (i == ADMIT))
 			fail("%s after %d packets: %s", srcs[2], i,
 			     i == ADMIT ? "no entry" : "an entry already");
 	}
@@ -368,7 +404,129 @@ static void admit_once(__u32 budget)
 		fail("%s: %llu packets counted since admission, expected 1",
 		     srcs[2], (unsigned long long)pkts);
 out:
-	xdpguard_bpf__destroy(skel);
+	xdpguard_bpf__destroy(r.skel);
+}
+
+static __u64 admit_hash(const char *s)
+{
+	__u64 a[2];
+
+	key_of(s, a);
+	return xg_src_hash(a, SEED);
+}
+
+/*
+ * n addresses of 10.64.0.0/10 in s's sketch slot, each with a fingerprint
+ * of its own (out: n strings of 32 bytes).
+ */
+static int sketch_twins(const char *s, char (*out)[32], int n)
+{
+	__u64 h = admit_hash(s), t;
+	int found = 0, j;
+	__u32 i;
+
+	for (i = 0; i < 1u << 22 && found < n; i++) {
+		snprintf(out[found], 32, "10.%u.%u.%u", 64 + (i >> 16),
+			 i >> 8 & 255, i & 255);
+		t = admit_hash(out[found]);
+		if (xg_admit_slot(t) != xg_admit_slot(h) ||
+		    xg_admit_fp(t) == xg_admit_fp(h))
+			continue;
+		for (j = 0; j < found; j++)
+			if (xg_admit_fp(admit_hash(out[j])) == xg_admit_fp(t))
+				break;
+		if (j == found)
+			found++;
+	}
+	if (found < n)
+		fail("only %d addresses of 10.64.0.0/10 share %s's sketch slot",
+		     found, s);
+	return found < n ? -1 : 0;
+}
+
+/* Sends n packets from src, then checks whether it has an entry. */
+static int admit_step(struct admit_run *r, const char *src, int n, int want,
+		      const char *when)
+{
+	__u64 pkts;
+
+	while (n-- > 0)
+		if (send_from(r, src))
+			return -1;
+	if (src_entries(r->fd_src, src, &pkts) != want)
+		fail("%s %s: %s", src, when, want ? "no entry" : "an entry");
+	return 0;
+}
+
+/*
+ * A flood of one-packet sources, more than the sketch has slots: none may
+ * be admitted past the budget, however many share a slot.
+ */
+#define FORGED 40000
+
+static void admit_forged(void)
+{
+	__u64 ref, heavy;
+	struct admit_run r;
+	char a[32], same[ADMIT * 2][32];
+	int i;
+
+	if (sketch_twins("10.8.0.9", same, ADMIT * 2))
+		return;
+	if (admit_load(&r, BUDGET) || spend_budget(&r))
+		goto out;
+	for (i = 0; i < FORGED; i++) {
+		snprintf(a, sizeof(a), "10.%d.%d.%d", 16 + (i >> 16),
+			 i >> 8 & 255, i & 255);
+		if (send_from(&r, a))
+			goto out;
+	}
+	/* And ADMIT * 2 in one slot, in a row: they must not add up. */
+	for (i = 0; i < ADMIT * 2; i++)
+		if (admit_step(&r, same[i], 1, 0,
+			       "(sharing a slot) after 1 packet"))
+			goto out;
+	admit_totals(r.fd_st, &ref, &heavy);
+	if (heavy)
+		fail("%llu of %d one-packet sources admitted past the budget",
+		     (unsigned long long)heavy, FORGED);
+	/* A new budget window admits BUDGET more: allowed for. */
+	if (ref < FORGED + ADMIT * 2 - BUDGET)
+		fail("admit_state.refused: %llu, expected at least %d",
+		     (unsigned long long)ref, FORGED + ADMIT * 2 - BUDGET);
+out:
+	xdpguard_bpf__destroy(r.skel);
+}
+
+/*
+ * Sharing a slot: a source seen once takes over a slot that holds a single
+ * sighting, but only takes one sighting off a source seen more often.
+ */
+static void admit_shared_slot(void)
+{
+	const char *rep = "10.8.0.7", *once = "10.8.0.8";
+	char twin_rep[1][32], twin_once[1][32];
+	struct admit_run r;
+
+	if (sketch_twins(rep, twin_rep, 1) ||
+	    sketch_twins(once, twin_once, 1) || admit_load(&r, BUDGET) ||
+	    spend_budget(&r))
+		return;
+	if (admit_step(&r, rep, ADMIT - 1, 0, "after ADMIT-1 packets") ||
+	    admit_step(&r, twin_rep[0], 1, 0,
+		       "(the newcomer) after 1 packet") ||
+	    admit_step(&r, rep, 1, 0, "after losing a sighting, 1 more") ||
+	    admit_step(&r, rep, 1, 1, "after losing a sighting, 2 more"))
+		goto out;
+	/* A single sighting is taken over: the newcomer counts from 1. */
+	if (admit_step(&r, once, 1, 0, "after 1 packet") ||
+	    admit_step(&r, twin_once[0], ADMIT - 1, 0,
+		       "(taking over) after ADMIT-1 packets") ||
+	    admit_step(&r, twin_once[0], 1, 1,
+		       "(taking over) after ADMIT packets"))
+		goto out;
+out:
+	xdpguard_bpf__destroy(r.skel);
 }
 
 void run_admit(void)
@@ -388,4 +546,10 @@ void run_admit(void)
 		snprintf(name, sizeof(name), "admission: %s", cases[i].name);
 		report(name, NULL);
 	}
+	admit_forged();
+	report("admission: 40000 one-packet sources, none admitted past the budget, not even 8 in one sketch slot",
+	       NULL);
+	admit_shared_slot();
+	report("admission: a one-packet source cannot push a repeater out of its sketch slot",
+	       NULL);
 }

@@ -47,6 +47,11 @@ struct src {
 	__u64 pkts, first_ns;
 	__u32 syns, icmp;
 	__u32 tcp_ports, udp_ports, est; /* this poll's snapshot */
+	/*
+	 * Its window sums at this poll, set by the update that moved it
+	 * (while the window is in cache): valid while active.
+	 */
+	__u32 syn_w, pkts_w, icmp_w, conn_w;
 	__u32 hint_idx; /* its index in the hint it was last put in */
 	__u64 last_active_ns;
 	__u64 in_gen; /* last poll it was in the source input */
@@ -100,6 +105,7 @@ struct hint_buf {
 struct xg_detector {
 	struct xg_detect_cfg cfg;
 	struct xg_win_widths w; /* slot widths */
+	struct xg_win_now at; /* where this poll's now falls in each window */
 	__u64 min_win, max_win;
 	__u64 seed;
 	struct src *srcs;
@@ -235,8 +241,10 @@ static __u64 max_u64(__u64 a, __u64 b)
 static void src_update(struct xg_detector *d, struct src *s,
 		       const struct xg_src_sample *x, __u64 now)
 {
-	__u64 dpkts;
 	__u32 dsyn, dicmp;
+	struct xg_win *w;
+	__u64 dpkts;
+	bool moved;
 
 	if (s->primed && x->first_ns == s->first_ns && x->pkts >= s->pkts) {
 		/* The 32-bit counters wrap: only their u32 difference counts. */
@@ -265,7 +273,9 @@ static void src_update(struct xg_detector *d, struct src *s,
 	s->icmp = x->icmp_echo;
 	s->tcp_ports = x->tcp_ports;
 	s->udp_ports = x->udp_ports;
-	s->active = dpkts || dsyn || dicmp;
+	moved = dpkts || dsyn || dicmp;
+	/* Of this poll (touch() clears it): a duplicate may not have moved. */
+	s->active |= moved;
 	if (s->in_gen != d->gen)
 		d->nseen++;
 	s->in_gen = d->gen;
@@ -276,13 +286,21 @@ static void src_update(struct xg_detector *d, struct src *s,
 		free(s->win);
 		s->win = NULL;
 	}
-	if (!s->active)
+	if (!moved)
 		return;
 	s->last_active_ns = now;
 	if (!s->win)
 		s->win = calloc(1, sizeof(*s->win));
-	if (s->win)
-		xg_win_add(s->win, &d->w, now, dsyn, xg_sat32(dpkts), dicmp);
+	if (!s->win) {
+		s->syn_w = s->pkts_w = s->icmp_w = s->conn_w = 0;
+		return;
+	}
+	w = s->win;
+	xg_win_add(w, &d->at, dsyn, xg_sat32(dpkts), dicmp);
+	s->syn_w = xg_sat32(xg_ring_sum(&w->syn_r, w->syn, &d->at.syn));
+	s->pkts_w = xg_sat32(xg_ring_sum(&w->syn_r, w->pkts, &d->at.syn));
+	s->icmp_w = xg_sat32(xg_ring_sum(&w->icmp_r, w->icmp, &d->at.icmp));
+	s->conn_w = xg_sat32(xg_ring_sum(&w->conn_r, w->conn, &d->at.conn));
 }
 
 static void found(struct finding *f, int *n, enum xg_kind kind, __u64 value,
@@ -304,13 +322,10 @@ static int findings(const struct xg_detector *d, const struct src *s,
 	bool low_share = false, syn_flood;
 	int n = 0;
 
-	if (s->win) {
-		pkts_w = xg_ring_sum(&s->win->syn_r, s->win->pkts, d->w.syn,
-				     c->syn_window_ns, now);
-		icmp_w = xg_ring_sum(&s->win->icmp_r, s->win->icmp, d->w.icmp,
-				     c->icmp_window_ns, now);
-		conn_w = xg_ring_sum(&s->win->conn_r, s->win->conn, d->w.conn,
-				     c->conn_window_ns, now);
+	if (s->active) { /* see src_judge() */
+		pkts_w = s->pkts_w;
+		icmp_w = s->icmp_w;
+		conn_w = s->conn_w;
 		/* SYNs are packets too; a counter lagging SYNs is all SYN. */
 		if (pkts_w < syn_w)
 			pkts_w = syn_w;
@@ -440,9 +455,15 @@ static void src_judge(struct xg_detector *d, struct src *s, __u64 now,
 	__u64 syn_w = 0;
 	int n, i;
 
-	if (s->win)
-		syn_w = xg_ring_sum(&s->win->syn_r, s->win->syn, d->w.syn,
-				    c->syn_window_ns, now);
+	/*
+	 * Idle since the previous poll, its windows can only have lost
+	 * deltas: they were judged with them when they came, and the
+	 * hot_until set then covers them. So only an active source's window
+	 * sums are read, and src_update() took them while the window was in
+	 * cache: judging reads no window.
+	 */
+	if (s->active)
+		syn_w = s->syn_w;
 	/*
 	 * A source at syn_rate explains a destination's SYN count, so no
 	 * spoofed alarm while its SYNs can still be in that window. One poll
@@ -492,12 +513,12 @@ static void dst_update(struct xg_detector *d, const struct xg_dst_sample *x,
 	t->in_gen = d->gen;
 	if (delta) {
 		vals[0] = t->v;
-		s = xg_ring_slot(&t->r, vals, 1, d->w.syn, now);
+		s = xg_ring_slot(&t->r, vals, 1, &d->at.syn);
 		t->v[s] = xg_sat32((__u64)t->v[s] + delta);
 		t->last_active_ns = now;
 	}
 
-	w = xg_ring_sum(&t->r, t->v, d->w.syn, c->syn_window_ns, now);
+	w = xg_ring_sum(&t->r, t->v, &d->at.syn);
 	if (w < c->spoof_syn_rate || now < d->hot_until ||
 	    (t->alerted && now - t->alerted_ns < c->realert_ns))
 		return;
@@ -664,17 +685,29 @@ static bool hint_reserve(struct xg_detector *d, size_t n)
 	return b->v;
 }
 
-/*
- * Starts loading the source at b->v[k + PF_SRC], and the window at PF_WIN.
- * Always inlined: gcc 12 -O2 finds that a call to a function doing nothing
- * but prefetches has no effect, and drops it.
- */
+/* Starts loading the window of b->v[k]'s source, if it has one. */
 static inline __attribute__((always_inline)) void
-hint_prefetch(const struct hint_buf *b, size_t k, bool win)
+win_prefetch(const struct hint_buf *b, size_t k)
 {
 	const char *w;
 	size_t l;
 
+	if (k >= b->n || !b->v[k].s->win)
+		return;
+	w = (const char *)b->v[k].s->win;
+	for (l = 0; l < sizeof(struct xg_win); l += 64)
+		__builtin_prefetch(w + l);
+	__builtin_prefetch(w + sizeof(struct xg_win) - 1);
+}
+
+/*
+ * Starts loading the source at b->v[k + PF_SRC].
+ * Always inlined: gcc 12 -O2 finds that a call to a function doing nothing
+ * but prefetches has no effect, and drops it.
+ */
+static inline __attribute__((always_inline)) void
+hint_prefetch(const struct hint_buf *b, size_t k)
+{
 	if (k + PF_SRC < b->n) {
 		const struct src *s = b->v[k + PF_SRC].s;
 
@@ -683,12 +716,6 @@ hint_prefetch(const struct hint_buf *b, size_t k, bool win)
 		__builtin_prefetch((const char *)s + 64);
 		__builtin_prefetch(&s->win);
 	}
-	if (!win || k + PF_WIN >= b->n || !b->v[k + PF_WIN].s->win)
-		return;
-	w = (const char *)b->v[k + PF_WIN].s->win;
-	for (l = 0; l < sizeof(struct xg_win); l += 64)
-		__builtin_prefetch(w + l);
-	__builtin_prefetch(w + sizeof(struct xg_win) - 1);
 }
 
 /*
@@ -705,7 +732,7 @@ static struct src *src_find(struct xg_detector *d, const struct xg_addr *a,
 
 	if (*pos < p->n && !memcmp(&p->v[*pos].addr, a, sizeof(*a))) {
 		/* Not the window: only an active source's update reads it. */
-		hint_prefetch(p, *pos, false);
+		hint_prefetch(p, *pos);
 		return p->v[(*pos)++].s;
 	}
 	TBL_GET(d->srcs, a, s);
@@ -744,6 +771,9 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 
 	d->gen++;
 	d->nseen = 0;
+	xg_win_at_set(&d->at.syn, d->w.syn, d->cfg.syn_window_ns, now_ns);
+	xg_win_at_set(&d->at.icmp, d->w.icmp, d->cfg.icmp_window_ns, now_ns);
+	xg_win_at_set(&d->at.conn, d->w.conn, d->cfg.conn_window_ns, now_ns);
 	/*
 	 * d->next gets every source of this input, duplicates too, each with
 	 * in_gen == gen from here to the end of the poll. Nothing frees such
@@ -754,6 +784,10 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 	 * must set d->prev.n = 0 first.
 	 */
 	for (i = 0; i < nsrc; i++) {
+		/* The window of one that sent since then: its update reads it. */
+		if (i + PF_WIN < nsrc && d->polled &&
+		    src[i + PF_WIN].last_ns >= d->last_poll_ns)
+			win_prefetch(&d->prev, pos + PF_WIN);
 		s = src_find(d, &src[i].addr, &pos);
 		if (!s)
 			continue;
@@ -778,7 +812,7 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 	 * a wrong guess costs only the prefetch.
 	 */
 	for (s = touched, i = 0; s; s = s->next_touched, i++) {
-		hint_prefetch(nb, i, true);
+		hint_prefetch(nb, i);
 		src_judge(d, s, now_ns, gap, allowed, emit, ctx);
 	}
 

@@ -40,18 +40,46 @@ static inline __u32 xg_sat32(__u64 v)
 __u64 xg_slot_width(__u64 win);
 
 /*
- * Makes the slot of now the ring's newest, clearing those it passes over
- * in each of the nv counter arrays vals; returns that slot.
+ * Where one instant falls for one window: the same for every source of a
+ * poll, so a poll works it out once per window (the 64-bit divisions it
+ * takes were ~8 per source per poll, a good part of a poll over 1M).
  */
+struct xg_win_at {
+	__u64 idx; /* now / width: the slot now falls in */
+	__u32 first_us; /* how far into it, in us (rounded down) */
+	__u64 ib, ob; /* (now - win) / width, (now - win) % width */
+	int whole; /* now >= win: the window lies wholly after 0 */
+};
+
+struct xg_win_now {
+	struct xg_win_at syn, icmp, conn;
+};
+
+void xg_win_at_set(struct xg_win_at *a, __u64 width, __u64 win, __u64 now);
+
 unsigned int xg_ring_slot(struct xg_ring *r, __u32 *const vals[], int nv,
-			  __u64 width, __u64 now);
+			  const struct xg_win_at *a);
 
-/* Sum of v over the polls at t with now - win < t <= now. */
-__u64 xg_ring_sum(const struct xg_ring *r, const __u32 *v, __u64 width,
-		  __u64 win, __u64 now);
+/* The sum of v over the window a ends, at the resolution of detwin.c. */
+static inline __u64 xg_ring_sum(const struct xg_ring *r, const __u32 *v,
+				const struct xg_win_at *a)
+{
+	__u64 sum = 0, s;
+	unsigned int k;
 
-/* Adds one poll's deltas to w's windows. */
-void xg_win_add(struct xg_win *w, const struct xg_win_widths *wd, __u64 now,
-		__u32 syns, __u32 pkts, __u32 icmp);
+	for (k = 0; k < XG_SLOTS && k <= r->head; k++) {
+		s = r->head - k;
+		if (s < a->ib)
+			break;
+		if (s == a->ib && a->whole &&
+		    (__u64)r->first_us[s % XG_SLOTS] * 1000 <= a->ob)
+			break;
+		sum += v[s % XG_SLOTS];
+	}
+	return sum;
+}
+
+void xg_win_add(struct xg_win *w, const struct xg_win_now *at, __u32 syns,
+		__u32 pkts, __u32 icmp);
 
 #endif /* XG_DETWIN_H */

@@ -107,7 +107,7 @@ struct {
 struct sample_budget {
 	__u64 sec;
 	__u32 n;
-	__u32 pad;
+	__u32 spent; /* drops since n reached sample_rate */
 };
 
 struct {
@@ -379,8 +379,10 @@ static __always_inline void count_dst(const struct xg_addr *dst,
 
 /*
  * Called on the drop path only. Budget windows are 2^30 ns (1.07 s) long so
- * the window number is a shift, not a division; past the budget the cost is
- * one per-CPU lookup and a compare.
+ * the window number is a shift, not a division. Past the budget the cost is
+ * one per-CPU lookup and a compare: the clock is read (if the caller has
+ * not, now 0) once per 64 drops, to see the next window begin, so a
+ * cached permanent ban drops without any helper call.
  */
 static __always_inline void sample_drop(struct xdp_md *ctx, __u32 reason,
 					__u64 len, __u64 now)
@@ -395,9 +397,14 @@ static __always_inline void sample_drop(struct xdp_md *ctx, __u32 reason,
 	b = bpf_map_lookup_elem(&sample_budget, &zero);
 	if (!b)
 		return;
+	if (b->n >= sample_rate && ++b->spent & 63)
+		return;
+	if (!now)
+		now = bpf_ktime_get_coarse_ns();
 	if (b->sec != now >> 30) {
 		b->sec = now >> 30;
 		b->n = 0;
+		b->spent = 0;
 	}
 	if (b->n >= sample_rate)
 		return;
@@ -466,11 +473,13 @@ int xdpguard_prog(struct xdp_md *ctx)
 
 	/*
 	 * The coarse clock (the last tick, no clock source read) is exact
-	 * enough for ban expiry and the port and admission windows, and the
-	 * cheapest thing this path does. It is CLOCK_MONOTONIC_COARSE: the
-	 * same time base as user space's CLOCK_MONOTONIC, up to a tick behind.
+	 * enough for ban expiry and the port and admission windows. It is
+	 * CLOCK_MONOTONIC_COARSE: the same time base as user space's
+	 * CLOCK_MONOTONIC, up to a tick behind. Read when first needed (now
+	 * 0 until then): a helper call is the dearest thing a cached drop
+	 * would do, and a permanent ban needs no time.
 	 */
-	now = bpf_ktime_get_coarse_ns();
+	now = 0;
 	__builtin_memcpy(a, lk.a, sizeof(a));
 	/* Read before the lookups: see vcache.h. */
 	gen = vc_gen();
@@ -481,8 +490,11 @@ int xdpguard_prog(struct xdp_md *ctx)
 			return verdict(XG_CNT_ALLOWED, len, XDP_PASS);
 		case VC_COUNT:
 			cached = 1;
+			now = bpf_ktime_get_coarse_ns();
 			goto count;
 		case VC_BAN:
+			if (vc->expires_ns)
+				now = bpf_ktime_get_coarse_ns();
 			if (!vc->expires_ns || now < vc->expires_ns) {
 				reason = vc->reason;
 				goto drop;
@@ -490,6 +502,8 @@ int xdpguard_prog(struct xdp_md *ctx)
 			break; /* expired: look again, a new ban may be there */
 		}
 	}
+	if (!now)
+		now = bpf_ktime_get_coarse_ns();
 
 	/* Allow always wins, and allowed traffic never counts toward bans. */
 	lk.prefixlen = 128;

@@ -334,7 +334,7 @@ struct xg_counter {
 #define XG_SAMPLES_BYTES (128 * 1024)
 
 struct xg_sample {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	__u64 ts_ns; /* CLOCK_MONOTONIC_COARSE */
 	__u32 ifindex;
 	__u32 reason; /* enum xg_reason of the ban */
 	__u32 pkt_len; /* length on the wire */

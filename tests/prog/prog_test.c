@@ -627,6 +627,7 @@ int main(void)
 	run_scan_trip();
 	run_vcache();
 	run_admit();
+	run_samples();
 
 	printf("1..%d\n", n_tests);
 	xdpguard_bpf__destroy(skel);

@@ -84,6 +84,8 @@ void run_scan_trip(void);
 /* The verdict cache and admission to the source table (vcache.c). */
 void run_vcache(void);
 void run_admit(void);
+/* Drop samples and their budget (samples.c). */
+void run_samples(void);
 /* CLOCK_MONOTONIC_COARSE, the clock the program reads, in ns. */
 __u64 coarse_ns(void);
 /* Bumps the verdict generation, as user space does after a list change. */

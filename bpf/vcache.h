@@ -30,13 +30,17 @@ enum vc_verdict {
 	VC_COUNT, /* neither: count and pass */
 };
 
+/*
+ * 32 bytes, so two to a cache line and none across two (at 48, every
+ * other slot straddled a line). gen keeps the low 32 bits of verdict_gen:
+ * a stale slot would need exactly 2^32 list writes since it was filled.
+ */
 struct vc_slot {
 	__u64 a[2]; /* the source, as its 16-byte key */
-	__u64 gen;
 	__u64 expires_ns;
-	__u32 verdict; /* enum vc_verdict */
-	__u32 reason;
-	__u64 pad; /* 48 bytes: a slot never straddles two cache lines */
+	__u32 gen;
+	__u16 verdict; /* enum vc_verdict */
+	__u16 reason;
 };
 
 struct {
@@ -89,7 +93,7 @@ static __always_inline void vc_fill(struct vc_slot *s, const __u64 a[2],
 		return;
 	s->a[0] = a[0];
 	s->a[1] = a[1];
-	s->gen = gen;
+	s->gen = (__u32)gen;
 	s->verdict = verdict;
 	s->expires_ns = expires_ns;
 	s->reason = reason;

@@ -484,7 +484,8 @@ int xdpguard_prog(struct xdp_md *ctx)
 	/* Read before the lookups: see vcache.h. */
 	gen = vc_gen();
 	vc = vc_slot(a);
-	if (vc && vc->gen == gen && vc->a[0] == a[0] && vc->a[1] == a[1]) {
+	if (vc && vc->gen == (__u32)gen && vc->a[0] == a[0] &&
+	    vc->a[1] == a[1]) {
 		switch (vc->verdict) {
 		case VC_ALLOW:
 			return verdict(XG_CNT_ALLOWED, len, XDP_PASS);

@@ -102,12 +102,14 @@ int xg_migrate_prepare(struct bpf_object *obj, struct xg_migrate *mg)
 		/*
 		 * Counters only, placed by a hash of the table's size: a
 		 * table of another size or layout is started anew (its
-		 * sources are counted again from their next packet). So is
+		 * sources are counted again from their next packet). So are
 		 * the admission sketch, a few milliseconds of a flood's
-		 * history.
+		 * history, and the verdict cache, which refills from the
+		 * lists on the next packet of each source.
 		 */
 		if (!strcmp(name, XG_MAP_SRC) ||
-		    !strcmp(name, XG_MAP_ADMIT_SKETCH)) {
+		    !strcmp(name, XG_MAP_ADMIT_SKETCH) ||
+		    !strcmp(name, XG_MAP_VCACHE)) {
 			close(fd);
 			if (unlink(path)) {
 				xg_err("cannot remove the old %s pin %s: %s",

@@ -45,17 +45,22 @@ ok $? "restart 1: same settings"
 p1=$(prog_id)
 sleep 0.5
 stop_daemon
-# An older version's admission sketch (one 16 KiB slot array per CPU) in
-# the pin: scratch state, so it is replaced, not refused.
-sk=$XDPGUARD_PIN_DIR/admit_sketch
-rm -f "$sk"
+# An older version's admission sketch (one 16 KiB slot array per CPU) and
+# verdict cache (48-byte slots) in the pins: scratch state, so they are
+# replaced, not refused.
+sk=$XDPGUARD_PIN_DIR/admit_sketch vc=$XDPGUARD_PIN_DIR/vcache
+rm -f "$sk" "$vc"
 bpftool map create "$sk" type percpu_array key 4 value 16384 entries 1 \
-	name admit_sketch
-ok $? "an old-layout admit_sketch is pinned in place of the new one"
+	name admit_sketch &&
+	bpftool map create "$vc" type percpu_array key 4 value 48 \
+		entries 4096 name vcache
+ok $? "an old-layout admit_sketch and vcache are pinned in place of the new ones"
 start_daemon "$V" eth0 --keep-attached --state-file none --bans-max 131072
 ok $? "restart 2: a bigger ban map (the pinned one is migrated)"
 check "... and the old admission sketch was replaced by one of the new layout" \
 	sh -c "bpftool map show pinned '$sk' | grep -q 'value 32768B  max_entries 4 '"
+check "... and so was the old verdict cache" \
+	sh -c "bpftool map show pinned '$vc' | grep -q 'value 32B  max_entries 4096 '"
 p2=$(prog_id)
 flood_result
 d1=$(drops)

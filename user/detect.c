@@ -7,123 +7,17 @@
  * Sliding windows (detwin.c) of 16 slots each: a count within a window W
  * never includes a delta older than W, and it is exact whenever polls are at
  * least W/15 apart. Memory per source is fixed: three rings of 16 slots
- * (~470 bytes), allocated only while the source is active, plus ~130 bytes
+ * (~470 bytes), allocated only while the source is active, plus ~190 bytes
  * while it is in the kernel map and ~50 for the order hint (two arrays of 24
- * bytes a source, see struct hint).
+ * bytes a source, see struct hint). The tables and the hint: dettab.h.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "detect.h"
+#include "dettab.h"
 #include "detwin.h"
-
-/*
- * Never abort on allocation failure (uthash's default): a source we cannot
- * track is skipped. Tables are keyed by the 16-byte address with a hash
- * seeded per detector, so spoofed source addresses cannot be chosen to pile
- * into one bucket. HASH_FUNCTION expects a detector named d in scope.
- */
-#define HASH_NONFATAL_OOM 1
-#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = addr_hash(d, keyptr))
-#include <uthash.h>
-
-#define BIT(k) (1U << (k))
-/*
- * How far ahead along a hint the poll prefetches a source and, nearer (its
- * pointer is in the source), its window. In a daemon that has run a while
- * sources lie in memory in no order the input follows: without this, each
- * is a cache miss the walk waits for.
- */
-#define PF_SRC 16
-#define PF_WIN 8
-
-struct src {
-	struct xg_addr addr; /* key */
-	bool primed; /* the cumulative values below are valid */
-	bool active; /* sent packets since the previous poll */
-	__u64 pkts, first_ns;
-	__u32 syns, icmp;
-	__u32 tcp_ports, udp_ports, est; /* this poll's snapshot */
-	/*
-	 * Its window sums at this poll, set by the update that moved it
-	 * (while the window is in cache): valid while active.
-	 */
-	__u32 syn_w, pkts_w, icmp_w, conn_w;
-	__u32 hint_idx; /* its index in the hint it was last put in */
-	__u64 last_active_ns;
-	__u64 in_gen; /* last poll it was in the source input */
-	__u64 touch_gen; /* last poll it was queued for judging */
-	__u64 ban_until; /* banned by us until then; 0 = not */
-	struct src *next_touched;
-	struct xg_win *win; /* NULL while idle */
-	UT_hash_handle hh;
-};
-
-/* What an address did to earn reports and bans; outlives its traffic. */
-struct hist {
-	struct xg_addr addr;
-	__u64 ban_end_ns; /* the latest ban ends (or ended) then */
-	__u32 repeat; /* latest ban's repeat count; 0 = never banned */
-	__u32 ban_reason; /* latest ban's */
-	bool ban_open; /* its end not yet reported (forget()) */
-	__u32 alerted_mask; /* kinds in alerted[] */
-	__u64 alerted[XG_KIND__MAX]; /* last report per kind */
-	UT_hash_handle hh;
-};
-
-struct dst {
-	struct xg_addr addr;
-	__u64 syns;
-	__u64 in_gen, last_active_ns;
-	bool alerted;
-	__u64 alerted_ns;
-	struct xg_ring r;
-	__u32 v[XG_SLOTS]; /* SYNs over syn_window */
-	UT_hash_handle hh;
-};
-
-/*
- * One source of a poll's input, in input order: the next poll, which sees
- * the sources in the same order (the kernel table walked in slot order,
- * with some entries inserted or removed), finds each one by comparing
- * against it, in sequence, instead of a hash lookup into a table far larger
- * than the caches. addr is a copy, so that a mismatch costs nothing more.
- */
-struct hint {
-	struct xg_addr addr;
-	struct src *s;
-};
-
-struct hint_buf {
-	struct hint *v;
-	size_t n, cap;
-};
-
-struct xg_detector {
-	struct xg_detect_cfg cfg;
-	struct xg_win_widths w; /* slot widths */
-	struct xg_win_now at; /* where this poll's now falls in each window */
-	__u64 min_win, max_win;
-	__u64 seed;
-	struct src *srcs;
-	struct hist *hist;
-	struct dst *dsts;
-	__u64 gen; /* poll counter */
-	/*
-	 * The previous poll's input and the one this poll builds, swapped at
-	 * its end. Every s in prev is in srcs: see xg_detector_poll().
-	 */
-	struct hint_buf prev, next;
-	size_t nseen; /* distinct sources in this poll's source input */
-	bool polled;
-	__u64 last_poll_ns;
-	/* Until then some source may still hold syn_rate within syn_window. */
-	__u64 hot_until;
-	__u64 next_gc;
-};
 
 /* A threshold reached: one candidate detection. */
 struct finding {
@@ -192,47 +86,6 @@ void xg_detect_defaults(struct xg_detect_cfg *c)
 	c->repeat_window_ns = 86400 * s;
 	c->realert_ns = 10 * s;
 }
-
-static unsigned int addr_hash(const struct xg_detector *d, const void *key)
-{
-	__u64 w[2], h;
-
-	memcpy(w, key, sizeof(w));
-	h = (w[0] ^ d->seed) * 0x9e3779b97f4a7c15ULL;
-	h = (h ^ (h >> 31) ^ w[1]) * 0xbf58476d1ce4e5b9ULL;
-	h = (h ^ (h >> 29)) * 0x94d049bb133111ebULL;
-	return (unsigned int)(h ^ (h >> 32));
-}
-
-static __u64 min_u64(__u64 a, __u64 b)
-{
-	return a < b ? a : b;
-}
-
-static __u64 max_u64(__u64 a, __u64 b)
-{
-	return a > b ? a : b;
-}
-
-/* Points e at the entry of a in table head, added zeroed if new; NULL: OOM. */
-#define TBL_GET(head, a, e)                                                  \
-	do {                                                                 \
-		HASH_FIND(hh, head, a, sizeof(struct xg_addr), e);           \
-		if (!(e) && ((e) = calloc(1, sizeof(*(e))))) {               \
-			(e)->addr = *(a);                                    \
-			HASH_ADD(hh, head, addr, sizeof(struct xg_addr), e); \
-			if (!(e)->hh.tbl) {                                  \
-				free(e);                                     \
-				(e) = NULL;                                  \
-			}                                                    \
-		}                                                            \
-	} while (0)
-
-#define TBL_DEL(head, e)           \
-	do {                       \
-		HASH_DEL(head, e); \
-		free(e);           \
-	} while (0)
 
 /*
  * Takes in one source's cumulative counters, turns them into a delta and
@@ -364,13 +217,6 @@ static int findings(const struct xg_detector *d, const struct src *s,
 	else if (c->conn_max && s->est >= c->conn_max)
 		found(f, &n, XG_KIND_CONN_FLOOD, s->est, c->conn_max, 0, NULL);
 	return n;
-}
-
-static bool quiet(const struct xg_detector *d, const struct hist *h,
-		  enum xg_kind k, __u64 now)
-{
-	return h->alerted_mask & BIT(k) &&
-	       now - h->alerted[k] < d->cfg.realert_ns;
 }
 
 /* ban_ttl * 2^(repeat - 1), capped, without overflowing on the way. */
@@ -537,224 +383,6 @@ static void dst_update(struct xg_detector *d, const struct xg_dst_sample *x,
 	t->alerted_ns = now;
 }
 
-static bool hist_stale(const struct xg_detector *d, const struct hist *h,
-		       __u64 now)
-{
-	int k;
-
-	if (now < h->ban_end_ns)
-		return false;
-	if (h->repeat && now - h->ban_end_ns <= d->cfg.repeat_window_ns)
-		return false;
-	for (k = 0; k < XG_KIND__MAX; k++)
-		if (quiet(d, h, k, now))
-			return false;
-	return true;
-}
-
-/*
- * Drops what can no longer matter: sources gone from the kernel and idle
- * past the longest window, the windows of idle sources still in the map,
- * histories past repeat_window and realert, gone destinations.
- */
-static void gc(struct xg_detector *d, __u64 now)
-{
-	struct src *s, *stmp;
-	struct hist *h, *htmp;
-	struct dst *t, *ttmp;
-
-	HASH_ITER(hh, d->srcs, s, stmp) {
-		if (now - s->last_active_ns < d->max_win)
-			continue;
-		free(s->win);
-		s->win = NULL;
-		/* Not in this poll's input, so not in the next poll's hint. */
-		if (s->in_gen != d->gen)
-			TBL_DEL(d->srcs, s);
-	}
-	HASH_ITER(hh, d->hist, h, htmp)
-		if (hist_stale(d, h, now))
-			TBL_DEL(d->hist, h);
-	HASH_ITER(hh, d->dsts, t, ttmp)
-		if (t->in_gen != d->gen &&
-		    now - t->last_active_ns >= d->cfg.syn_window_ns &&
-		    !(t->alerted && now - t->alerted_ns < d->cfg.realert_ns))
-			TBL_DEL(d->dsts, t);
-}
-
-static bool cfg_valid(const struct xg_detect_cfg *c)
-{
-	return c->syn_window_ns && c->icmp_window_ns && c->conn_window_ns &&
-	       c->ban_ttl_ns && c->ban_ttl_max_ns >= c->ban_ttl_ns &&
-	       c->syn_ratio >= 0 && c->syn_ratio <= 1;
-}
-
-struct xg_detector *xg_detector_new(const struct xg_detect_cfg *cfg)
-{
-	struct xg_detector *d;
-
-	if (!cfg || !cfg_valid(cfg)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	d->cfg = *cfg;
-	d->w.syn = xg_slot_width(cfg->syn_window_ns);
-	d->w.icmp = xg_slot_width(cfg->icmp_window_ns);
-	d->w.conn = xg_slot_width(cfg->conn_window_ns);
-	d->min_win = min_u64(min_u64(cfg->syn_window_ns, cfg->icmp_window_ns),
-			     cfg->conn_window_ns);
-	d->max_win = max_u64(max_u64(cfg->syn_window_ns, cfg->icmp_window_ns),
-			     cfg->conn_window_ns);
-	/* Unpredictable is enough; without getrandom() ASLR still helps. */
-	if (getrandom(&d->seed, sizeof(d->seed), GRND_NONBLOCK) !=
-	    sizeof(d->seed))
-		d->seed = (__u64)(unsigned long)d * 0x9e3779b97f4a7c15ULL;
-	return d;
-}
-
-void xg_detector_free(struct xg_detector *d)
-{
-	struct src *s, *stmp;
-	struct hist *h, *htmp;
-	struct dst *t, *ttmp;
-
-	if (!d)
-		return;
-	HASH_ITER(hh, d->srcs, s, stmp) {
-		free(s->win);
-		TBL_DEL(d->srcs, s);
-	}
-	HASH_ITER(hh, d->hist, h, htmp)
-		TBL_DEL(d->hist, h);
-	HASH_ITER(hh, d->dsts, t, ttmp)
-		TBL_DEL(d->dsts, t);
-	free(d->prev.v);
-	free(d->next.v);
-	free(d);
-}
-
-/*
- * Forgets, every poll, the sources the kernel no longer tracks (its LRU
- * evicted them) unless we banned them: the kernel counts them from zero
- * when they come back anyway. Without this a spoofed flood of N distinct
- * sources would leave N sources here until they idle past the longest
- * window (10 s by default): about 650 bytes each, 650 MB for 1M sources.
- * With it the table stays at most the kernel's src_max plus what one poll
- * adds. An attacker active enough to matter keeps its kernel entry fresh.
- */
-static void drop_gone(struct xg_detector *d, __u64 now)
-{
-	struct src *s, *stmp;
-
-	/*
-	 * Every source we hold was in this poll's input (the steady state):
-	 * none is gone, and the walk below would skip each one.
-	 */
-	if (d->nseen == HASH_COUNT(d->srcs))
-		return;
-	/* Frees only sources not in this poll's input: none in its hint. */
-	HASH_ITER(hh, d->srcs, s, stmp) {
-		if (s->in_gen == d->gen || (s->ban_until && now < s->ban_until))
-			continue;
-		free(s->win);
-		TBL_DEL(d->srcs, s);
-	}
-}
-
-/*
- * Sizes d->next for n sources. Its contents are dead (the previous poll's
- * previous input), so a new buffer need not copy them; one far too large
- * for the input (a flood over) is given back. False: no hint this poll.
- */
-static bool hint_reserve(struct xg_detector *d, size_t n)
-{
-	struct hint_buf *b = &d->next;
-	size_t cap = n + n / 8 + 16;
-
-	b->n = 0;
-	if (n >= UINT32_MAX) /* struct src's hint_idx */
-		return false;
-	if (n <= b->cap && b->cap / 4 <= cap)
-		return true;
-	free(b->v);
-	b->v = malloc(cap * sizeof(*b->v));
-	b->cap = b->v ? cap : 0;
-	return b->v;
-}
-
-/* Starts loading the window of b->v[k]'s source, if it has one. */
-static inline __attribute__((always_inline)) void
-win_prefetch(const struct hint_buf *b, size_t k)
-{
-	const char *w;
-	size_t l;
-
-	if (k >= b->n || !b->v[k].s->win)
-		return;
-	w = (const char *)b->v[k].s->win;
-	for (l = 0; l < sizeof(struct xg_win); l += 64)
-		__builtin_prefetch(w + l);
-	__builtin_prefetch(w + sizeof(struct xg_win) - 1);
-}
-
-/*
- * Starts loading the source at b->v[k + PF_SRC].
- * Always inlined: gcc 12 -O2 finds that a call to a function doing nothing
- * but prefetches has no effect, and drops it.
- */
-static inline __attribute__((always_inline)) void
-hint_prefetch(const struct hint_buf *b, size_t k)
-{
-	if (k + PF_SRC < b->n) {
-		const struct src *s = b->v[k + PF_SRC].s;
-
-		/* What polling and judging read: addr up to win. */
-		__builtin_prefetch(s);
-		__builtin_prefetch((const char *)s + 64);
-		__builtin_prefetch(&s->win);
-	}
-}
-
-/*
- * TBL_GET() of a, the hint asked first (its s is the table's for its addr).
- * *pos walks d->prev along the input; after a mismatch (a source inserted
- * or removed in between) it goes on just past the source looked up, if
- * prev holds that.
- */
-static struct src *src_find(struct xg_detector *d, const struct xg_addr *a,
-			    size_t *pos)
-{
-	const struct hint_buf *p = &d->prev;
-	struct src *s;
-
-	if (*pos < p->n && !memcmp(&p->v[*pos].addr, a, sizeof(*a))) {
-		/* Not the window: only an active source's update reads it. */
-		hint_prefetch(p, *pos);
-		return p->v[(*pos)++].s;
-	}
-	TBL_GET(d->srcs, a, s);
-	/* A stale hint_idx (another poll's, a new source's 0) fails this. */
-	if (s && s->hint_idx < p->n && p->v[s->hint_idx].s == s)
-		*pos = s->hint_idx + 1;
-	return s;
-}
-
-/* Queues s once per poll, in input order; clears last poll's snapshot. */
-static void touch(struct xg_detector *d, struct src *s, struct src ***tail)
-{
-	if (s->touch_gen == d->gen)
-		return;
-	s->touch_gen = d->gen;
-	s->est = 0;
-	s->active = false;
-	s->next_touched = NULL;
-	**tail = s;
-	*tail = &s->next_touched;
-}
-
 void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 		      const struct xg_src_sample *src, size_t nsrc,
 		      const struct xg_dst_sample *dst, size_t ndst,
@@ -766,7 +394,7 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 			    now_ns - d->last_poll_ns :
 			    0;
 	struct hint_buf *nb = &d->next, tmp;
-	bool hint = hint_reserve(d, nsrc);
+	bool hint = xg_dt_hint_reserve(d, nsrc);
 	size_t i, pos = 0;
 
 	d->gen++;
@@ -777,9 +405,9 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 	/*
 	 * d->next gets every source of this input, duplicates too, each with
 	 * in_gen == gen from here to the end of the poll. Nothing frees such
-	 * a source: drop_gone() and gc() free only sources with in_gen != gen,
-	 * TBL_GET() on OOM only the entry it just made, and no other entry
-	 * point frees any. So each pointer in it is still valid when the next
+	 * a source: xg_dt_drop_gone() and xg_dt_gc() free only sources with
+	 * in_gen != gen, TBL_GET() on OOM only the entry it just made, and no
+	 * other entry point frees any. So each pointer in it is still valid when the next
 	 * poll reads it as d->prev. A new path freeing a source between polls
 	 * must set d->prev.n = 0 first.
 	 */
@@ -826,41 +454,11 @@ void xg_detector_poll(struct xg_detector *d, __u64 now_ns,
 
 	d->polled = true;
 	d->last_poll_ns = now_ns;
-	drop_gone(d, now_ns);
+	xg_dt_drop_gone(d, now_ns);
 	if (now_ns >= d->next_gc) {
-		gc(d, now_ns);
+		xg_dt_gc(d, now_ns);
 		d->next_gc = now_ns + d->min_win;
 	}
-}
-
-void xg_detector_forget(struct xg_detector *d, const struct xg_addr *a)
-{
-	struct hist *h;
-	struct src *s;
-
-	HASH_FIND(hh, d->hist, a, sizeof(*a), h);
-	HASH_FIND(hh, d->srcs, a, sizeof(*a), s);
-	if (s) {
-		s->ban_until = 0;
-		free(s->win);
-		s->win = NULL;
-	}
-	if (!h)
-		return;
-	/* The ban ended now (or earlier, if this is its expiry's sweep). */
-	h->ban_end_ns = min_u64(h->ban_end_ns, d->last_poll_ns);
-	h->ban_open = false;
-	h->alerted_mask = 0;
-}
-
-__u32 xg_detector_ended(const struct xg_detector *d, const struct xg_addr *a,
-			__u64 now_ns)
-{
-	struct hist *h;
-
-	HASH_FIND(hh, d->hist, a, sizeof(*a), h);
-	return h && h->ban_open && h->ban_end_ns <= now_ns ? h->ban_reason :
-							     XG_REASON_NONE;
 }
 
 void xg_detector_adopt(struct xg_detector *d, __u64 now_ns,
@@ -881,33 +479,4 @@ void xg_detector_adopt(struct xg_detector *d, __u64 now_ns,
 		return;
 	HASH_FIND(hh, d->srcs, a, sizeof(*a), s);
 	decide(d, h, s, &f, now_ns, allowed, emit, ctx);
-}
-
-void xg_detector_sync_bans(struct xg_detector *d, __u64 now_ns,
-			   xg_banned_fn banned, void *ctx)
-{
-	struct hist *h, *tmp;
-
-	HASH_ITER(hh, d->hist, h, tmp)
-		if (now_ns < h->ban_end_ns && !banned(&h->addr, ctx))
-			xg_detector_forget(d, &h->addr);
-}
-
-size_t xg_detector_tracked(const struct xg_detector *d)
-{
-	return HASH_COUNT(d->srcs);
-}
-
-void xg_detector_seed(struct xg_detector *d, const struct xg_addr *a,
-		      __u32 repeat, __u64 ban_end_ns)
-{
-	struct hist *h;
-
-	TBL_GET(d->hist, a, h);
-	if (!h)
-		return;
-	if (repeat > h->repeat)
-		h->repeat = repeat;
-	if (ban_end_ns > h->ban_end_ns)
-		h->ban_end_ns = ban_end_ns;
 }

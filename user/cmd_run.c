@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* run, status, detach: the life cycle of the attached program. */
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,15 +286,66 @@ static json_object *lists_status(const struct xg_maps *m, json_object *maps)
 	return arr;
 }
 
+/* The source table: its used slots, counted in place. */
+static void src_fill(const struct xg_maps *m, __u32 *n, __u32 *max)
+{
+	struct xg_srctab t;
+
+	if (!xg_srctab_map(&t, m->src, false)) {
+		*n = xg_srctab_count(&t);
+		*max = xg_srctab_slots(&t);
+		xg_srctab_unmap(&t);
+	}
+}
+
+/*
+ * The maps status reports, in its order: a plain count of entries (fd at
+ * off in struct xg_maps) unless the map needs a fill of its own.
+ */
+static const struct {
+	const char *name;
+	size_t off;
+	void (*fill)(const struct xg_maps *m, __u32 *n, __u32 *max);
+} status_maps[] = {
+	{ "bans", offsetof(struct xg_maps, bans), NULL },
+	{ "allow", offsetof(struct xg_maps, allow), NULL },
+	{ "src_stats", 0, src_fill },
+	{ "dst_stats", offsetof(struct xg_maps, dst), NULL },
+	{ "ban_prefixes", 0, prefix_fill },
+};
+
+static json_object *maps_status(const struct xg_maps *m)
+{
+	json_object *maps = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(status_maps); i++) {
+		__u32 n = 0, max = 0;
+		json_object *x = json_object_new_object();
+
+		if (status_maps[i].fill)
+			status_maps[i].fill(m, &n, &max);
+		else
+			xg_map_fill(*(const int *)((const char *)m +
+						   status_maps[i].off),
+				    &n, &max);
+		json_object_object_add(x, "entries", json_object_new_int64(n));
+		json_object_object_add(x, "max_entries",
+				       json_object_new_int64(max));
+		json_object_object_add(
+			x, "full", json_object_new_boolean(max && n >= max));
+		json_object_object_add(maps, status_maps[i].name, x);
+	}
+	return maps;
+}
+
 int do_status(int argc, char **argv)
 {
-	static const char *const names[] = { "bans", "allow", "src_stats",
-					     "dst_stats", "ban_prefixes" };
 	json_object *o, *ifs, *maps, *lists;
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	struct xg_maps m;
 	struct dirent *de;
-	int fds[5], i, pid;
+	int i, pid;
 	DIR *d;
 
 	if (argc > 1 && !json)
@@ -323,32 +375,7 @@ int do_status(int argc, char **argv)
 	if (d)
 		closedir(d);
 	json_object_object_add(o, "interfaces", ifs);
-	maps = json_object_new_object();
-	fds[0] = m.bans, fds[1] = m.allow, fds[2] = m.src, fds[3] = m.dst;
-	fds[4] = m.prefixes;
-	for (i = 0; i < 5; i++) {
-		__u32 n = 0, max = 0;
-		json_object *x = json_object_new_object();
-
-		if (i == 4) {
-			prefix_fill(&m, &n, &max);
-		} else if (i == 2) {
-			struct xg_srctab t;
-
-			if (!xg_srctab_map(&t, m.src, false)) {
-				n = xg_srctab_count(&t);
-				max = xg_srctab_slots(&t);
-				xg_srctab_unmap(&t);
-			}
-		} else
-			xg_map_fill(fds[i], &n, &max);
-		json_object_object_add(x, "entries", json_object_new_int64(n));
-		json_object_object_add(x, "max_entries",
-				       json_object_new_int64(max));
-		json_object_object_add(
-			x, "full", json_object_new_boolean(max && n >= max));
-		json_object_object_add(maps, names[i], x);
-	}
+	maps = maps_status(&m);
 	if (m.admit >= 0) {
 		struct xg_admit_totals at;
 		json_object *x = json_object_new_object();
@@ -395,14 +422,15 @@ int do_status(int argc, char **argv)
 	}
 	if (!json_object_array_length(ifs))
 		printf("interface: none attached\n");
-	for (i = 0; i < 5; i++) {
-		json_object *x = json_object_object_get(maps, names[i]), *r;
+	for (i = 0; i < (int)ARRAY_SIZE(status_maps); i++) {
+		const char *name = status_maps[i].name;
+		json_object *x = json_object_object_get(maps, name), *r;
 		__u64 n = json_object_get_int64(
 			json_object_object_get(x, "entries"));
 		__u64 max = json_object_get_int64(
 			json_object_object_get(x, "max_entries"));
 
-		printf("map:       %-12s %8llu / %-8llu (%.1f%%)%s", names[i],
+		printf("map:       %-12s %8llu / %-8llu (%.1f%%)%s", name,
 		       (unsigned long long)n, (unsigned long long)max,
 		       max ? 100.0 * n / max : 0,
 		       max && n >= max ? " FULL" : "");

@@ -7,8 +7,9 @@
 #  1. per-packet cost through BPF_PROG_TEST_RUN     (.output/tests/xg_bench prog)
 #  2. live drop rate, two namespaces joined by veth, native XDP on the
 #     receiver, our own live-frames sender (tests/bpf/bench_blast.bpf.c)
-#  3. one daemon poll over 10k, 100k, 1M tracked sources, and the daemon's
-#     CPU share while it follows a flood of 1M sources
+#  3. one daemon poll over 10k, 100k, 1M tracked sources, the ban sweep
+#     over a full ban table, and the daemon's CPU share while it follows a
+#     flood of 1M sources
 #  4. memory of every map at default and maximum sizes
 #
 # Knobs (environment): BENCH_ROUNDS (test-run rounds, 5), BENCH_RUNS (live
@@ -213,6 +214,9 @@ if want poll; then
 	# Why the table is read through mmap: the batch API on each hash type.
 	log "poll: reading 2^20 entries, batch API against mmap"
 	timeout 240 "$XGB" readpath 3 >>"$RES" || log "readpath failed"
+	# Every poll also lists the bans: a full table at the default size.
+	log "poll: the ban sweep over 65,536 live bans"
+	timeout 120 "$XGB" sweep 65536 "$ROUNDS" >>"$RES" || log "sweep failed"
 fi
 
 # --- 4. memory -----------------------------------------------------------

@@ -30,6 +30,7 @@ int bench_prog(int argc, char **argv);
 int bench_poll(int argc, char **argv);
 int bench_mem(int argc, char **argv);
 int bench_readpath(int argc, char **argv);
+int bench_sweep(int argc, char **argv);
 int bench_blast(int argc, char **argv);
 int bench_xdp(int argc, char **argv);
 

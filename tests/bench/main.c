@@ -8,6 +8,7 @@
  *   xg_bench poll N [ROUNDS]      one daemon poll over N tracked sources
  *   xg_bench mem                  memory of every map, default and maximum
  *   xg_bench readpath [ROUNDS]    reading 2^20 entries: batch API vs mmap
+ *   xg_bench sweep N [ROUNDS]     the daemon's ban sweep over N live bans
  *   xg_bench blast IFACE SECONDS ...  live sender (see blast.c)
  *   xg_bench xdp IFACE OBJECT PROGRAM  attach an XDP program (see blast.c)
  */
@@ -81,7 +82,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr,
-			"usage: xg_bench prog|poll|mem|readpath|blast ... (see tests/bench/main.c)\n");
+			"usage: xg_bench prog|poll|mem|readpath|sweep|blast ... (see tests/bench/main.c)\n");
 		return 2;
 	}
 	/* The objects sit next to tests/: .output/tests/xg_bench. */
@@ -101,6 +102,8 @@ int main(int argc, char **argv)
 		return bench_poll(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "readpath"))
 		return bench_readpath(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "sweep"))
+		return bench_sweep(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "mem"))
 		return bench_mem(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "blast"))

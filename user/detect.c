@@ -139,8 +139,17 @@ static void src_update(struct xg_detector *d, struct src *s,
 		free(s->win);
 		s->win = NULL;
 	}
-	if (!moved)
+	if (!moved) {
+		/*
+		 * Idle past the longest window: its windows are all zero.
+		 * Here, where s is in cache, not in a walk of the table.
+		 */
+		if (s->win && now - s->last_active_ns >= d->max_win) {
+			free(s->win);
+			s->win = NULL;
+		}
 		return;
+	}
 	s->last_active_ns = now;
 	if (!s->win)
 		s->win = calloc(1, sizeof(*s->win));

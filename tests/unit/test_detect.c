@@ -694,7 +694,13 @@ static void test_forget(void **state)
 	m.now += POLL;
 	offend(&m, HOST);
 	assert_int_equal(last_ban(&m)->repeat, 1);
-	/* Its state is forgotten while it is away, not its ban. */
+	/*
+	 * Its state is forgotten while it is away, not its ban: banned, it is
+	 * kept while its windows may matter (the longest is 10 s), not after.
+	 */
+	m.now += SEC(1);
+	sim_poll(&m, NULL, 0, NULL, 0, NULL, 0);
+	assert_int_equal(xg_detector_tracked(m.d), 1);
 	while (m.now < T0 + SEC(30)) {
 		m.now += SEC(1);
 		sim_poll(&m, NULL, 0, NULL, 0, NULL, 0);

@@ -21,7 +21,7 @@
 #define ICMPV6_ECHO_REQUEST 128
 
 /* Set by the loader before load (rodata): constant-folded by the verifier. */
-const volatile __u32 port_win_shift = 33; /* 2^33 ns = 8.6 s port windows */
+const volatile __u32 port_win_shift = XG_PORT_WIN_SHIFT_DEFAULT;
 const volatile __u8 track_dst = 1;
 const volatile __u32 sample_rate = 10; /* drop samples per CPU per second */
 /*

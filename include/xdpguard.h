@@ -39,6 +39,9 @@
 /* Pinned bpf_link of interface NAME: "<pin dir>/link_<NAME>". */
 #define XG_LINK_PREFIX "link_"
 
+/* Port windows of 2^33 ns (8.6 s) unless run --port-win-shift says. */
+#define XG_PORT_WIN_SHIFT_DEFAULT 33
+
 /* Default map sizes (entries); the daemon may resize them before load. */
 #define XG_BANS_MAX_DEFAULT 65536
 #define XG_ALLOW_MAX_DEFAULT 4096
@@ -158,6 +161,8 @@ struct xg_meta {
 	__u64 full_bans; /* bans refused because the bans map was full */
 	__u64 full_prefixes; /* prefix bans refused: ban_prefixes was full */
 	__u64 src_seed; /* xg_src_bucket()'s seed for src_stats, as loaded */
+	/* The program's port window, 2^N ns (0: written by an older version) */
+	__u64 port_win_shift;
 };
 
 /* Value of the allowlist trie (the kernel only tests for presence). */

@@ -128,7 +128,7 @@ void xg_cfg_defaults(struct xg_run_cfg *c)
 	c->load.dst_max = XG_DST_MAX_DEFAULT;
 	c->load.prefixes_max = XG_PREFIXES_MAX_DEFAULT;
 	xg_guard_defaults(&c->guard);
-	c->load.port_win_shift = 33;
+	c->load.port_win_shift = XG_PORT_WIN_SHIFT_DEFAULT;
 	c->load.sample_rate = 10;
 	xg_obs_defaults(&c->obs);
 	c->poll_ms = 200;

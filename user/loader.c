@@ -102,6 +102,7 @@ static int meta_record(struct xdpguard_bpf *skel)
 	err = xg_meta_read(fd, &m);
 	if (!err) {
 		m.src_seed = skel->rodata->src_seed;
+		m.port_win_shift = skel->rodata->port_win_shift;
 		if (bpf_map_update_elem(fd, &zero, &m, BPF_ANY))
 			err = -errno;
 	}
@@ -193,7 +194,7 @@ int xg_load(struct xg_loader *l, const struct xg_load_opts *o)
 	}
 	err = xg_migrate_copy(&l->mig);
 	if (!err && (err = meta_record(skel)))
-		xg_err("cannot record the source table's seed in %s: %s",
+		xg_err("cannot record the source table's seed and port window in %s: %s",
 		       XG_MAP_META, strerror(-err));
 	if (err)
 		goto fail;

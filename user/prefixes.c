@@ -176,6 +176,8 @@ int xg_meta_read(int fd, struct xg_meta *m)
 {
 	__u32 zero = 0;
 
+	/* A meta pinned by an older version is shorter: its new fields read 0. */
+	memset(m, 0, sizeof(*m));
 	return bpf_map_lookup_elem(fd, &zero, m) ? -errno : 0;
 }
 

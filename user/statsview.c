@@ -14,11 +14,11 @@
 #include "common.h"
 #include "output.h"
 #include "parse.h"
+#include "prefixes.h"
 #include "runstate.h"
 #include "statsview.h"
 
 /* The kernel's default port window; only the sketch's age depends on it. */
-#define PORT_SHIFT 33
 
 static const char *const slot_names[XG_CNT_DROP_BASE] = {
 	[XG_CNT_PASS] = "pass",
@@ -40,6 +40,21 @@ static int cmp_addr(const void *x, const void *y)
 	return memcmp(x, y, sizeof(struct xg_addr));
 }
 
+/*
+ * The running program's port window, which the loader keeps in meta: a
+ * sketch is of the current window only if its epoch is now's under the
+ * same shift (with another, every sketch would look stale: 0 ports).
+ */
+static __u32 port_shift(const struct xg_maps *m)
+{
+	struct xg_meta meta;
+
+	if (m->meta >= 0 && !xg_meta_read(m->meta, &meta) &&
+	    meta.port_win_shift)
+		return (__u32)meta.port_win_shift;
+	return XG_PORT_WIN_SHIFT_DEFAULT;
+}
+
 int xg_reading_take(const struct xg_maps *m, struct xg_reading *r)
 {
 	int err;
@@ -48,7 +63,7 @@ int xg_reading_take(const struct xg_maps *m, struct xg_reading *r)
 	r->t = xg_mono_ns();
 	err = xg_read_counters(m->global, r->c);
 	if (!err)
-		err = xg_read_sources(m->src, PORT_SHIFT, &r->src, &r->nsrc);
+		err = xg_read_sources(m->src, port_shift(m), &r->src, &r->nsrc);
 	if (!err)
 		qsort(r->src, r->nsrc, sizeof(*r->src), cmp_addr);
 	return err;

@@ -41,8 +41,8 @@ __u64 xg_slot_width(__u64 win);
 
 /*
  * Where one instant falls for one window: the same for every source of a
- * poll, so a poll works it out once per window (the 64-bit divisions it
- * takes were ~8 per source per poll, a good part of a poll over 1M).
+ * poll, so a poll works it out once per window instead of in each of the
+ * four ring sums per source (two 64-bit divisions each).
  */
 struct xg_win_at {
 	__u64 idx; /* now / width: the slot now falls in */
